@@ -1,0 +1,277 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wolbot/wolbot/adapters"
+)
+
+func TestOutputBlocks(t *testing.T) {
+	buttons := []adapters.Button{
+		{ID: "lc.vote", Label: "Thema 1", Value: "r7:1", Command: "/lc vote 1"},
+		{ID: "lc.done", Label: "Fertig", Style: adapters.StylePrimary},
+	}
+	dmRef := adapters.PostRef{Channel: "@anna", ID: "old"}
+	tests := []struct {
+		name string
+		opts Options
+		do   func(ctx context.Context, c *Console) error
+		want string
+	}{
+		{name: "post",
+			do: func(ctx context.Context, c *Console) error {
+				_, err := c.Post(ctx, "kreis-dueren", adapters.Message{Text: "Hallo **alle**"})
+				return err
+			},
+			want: "[#kreis-dueren] wolbot:\nHallo **alle**\n\n"},
+		{name: "post with buttons and multi-line text",
+			do: func(ctx context.Context, c *Console) error {
+				_, err := c.Post(ctx, "rat", adapters.Message{Text: "Abstimmung\n\n- eins\n- zwei\n", Buttons: buttons})
+				return err
+			},
+			want: "[#rat] wolbot:\nAbstimmung\n\n- eins\n- zwei\n  [Thema 1] → /lc vote 1\n  [Fertig]\n\n"},
+		{name: "buttons without text",
+			do: func(ctx context.Context, c *Console) error {
+				_, err := c.Post(ctx, "rat", adapters.Message{Buttons: buttons[:1]})
+				return err
+			},
+			want: "[#rat] wolbot:\n  [Thema 1] → /lc vote 1\n\n"},
+		{name: "update of an unknown post",
+			do: func(ctx context.Context, c *Console) error {
+				return c.Update(ctx, adapters.PostRef{Channel: "rat", ID: "from-before-restart"}, adapters.Message{Text: "neu"})
+			},
+			want: "[#rat] wolbot (edited):\nneu\n\n"},
+		{name: "post then update",
+			do: func(ctx context.Context, c *Console) error {
+				ref, err := c.Post(ctx, "rat", adapters.Message{Text: "alt", Buttons: buttons[:1]})
+				if err != nil {
+					return err
+				}
+				return c.Update(ctx, ref, adapters.Message{Text: "neu\nzweite Zeile"})
+			},
+			want: "[#rat] wolbot:\nalt\n  [Thema 1] → /lc vote 1\n\n[#rat] wolbot (edited):\nneu\nzweite Zeile\n\n"},
+		{name: "ephemeral",
+			do: func(ctx context.Context, c *Console) error {
+				return c.Ephemeral(ctx, "rat", "anna", adapters.Message{Text: "Nur für dich", Buttons: buttons[1:]})
+			},
+			want: "[#rat → anna] wolbot:\nNur für dich\n  [Fertig]\n\n"},
+		{name: "ephemeral in a direct conversation",
+			do: func(ctx context.Context, c *Console) error {
+				return c.Ephemeral(ctx, "@anna", "anna", adapters.Message{Text: "psst"})
+			},
+			want: "[@anna] wolbot:\npsst\n\n"},
+		{name: "direct message and its update",
+			do: func(ctx context.Context, c *Console) error {
+				ref, err := c.DirectMessage(ctx, "anna", adapters.Message{Text: "Impuls"})
+				if err != nil {
+					return err
+				}
+				if ref.Channel != "@anna" {
+					return fmt.Errorf("ref.Channel = %q", ref.Channel)
+				}
+				return c.Update(ctx, ref, adapters.Message{Text: "Impuls (gelesen)"})
+			},
+			want: "[@anna] wolbot:\nImpuls\n\n[@anna] wolbot (edited):\nImpuls (gelesen)\n\n"},
+		{name: "post into a direct channel and update after restart",
+			do: func(ctx context.Context, c *Console) error {
+				if _, err := c.Post(ctx, "@anna", adapters.Message{Text: "a"}); err != nil {
+					return err
+				}
+				return c.Update(ctx, dmRef, adapters.Message{Text: "b"})
+			},
+			want: "[@anna] wolbot:\na\n\n[@anna] wolbot (edited):\nb\n\n"},
+		{name: "custom bot name", opts: Options{BotName: "kaffee"},
+			do: func(ctx context.Context, c *Console) error {
+				return c.Ephemeral(ctx, "rat", "bob", adapters.Message{Text: "x"})
+			},
+			want: "[#rat → bob] kaffee:\nx\n\n"},
+		{name: "private channels get unique ids",
+			do: func(ctx context.Context, c *Console) error {
+				for _, want := range []string{"wol-rheinland-1", "wol-rheinland-1-2", "wol-rheinland-1-3"} {
+					id, err := c.CreatePrivateChannel(ctx, "t", "wol-rheinland-1", []string{"anna", "bob"})
+					if err != nil || id != want {
+						return fmt.Errorf("id %q, %v; want %q", id, err, want)
+					}
+				}
+				_, err := c.CreatePrivateChannel(ctx, "t", "leer", nil)
+				return err
+			},
+			want: "-- #wol-rheinland-1 created (private): anna, bob\n\n" +
+				"-- #wol-rheinland-1-2 created (private): anna, bob\n\n" +
+				"-- #wol-rheinland-1-3 created (private): anna, bob\n\n" +
+				"-- #leer created (private)\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			tt.opts.Out = &out
+			c := New(tt.opts)
+			if err := tt.do(context.Background(), c); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != tt.want {
+				t.Errorf("output:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPostRefs(t *testing.T) {
+	ctx := context.Background()
+	a, b := New(Options{Out: &bytes.Buffer{}}), New(Options{Out: &bytes.Buffer{}})
+	seen := map[string]bool{}
+	for _, c := range []*Console{a, b} { // two runs of the bot
+		for range 3 {
+			ref, err := c.Post(ctx, "rat", adapters.Message{Text: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref.Channel != "rat" || ref.ID == "" || seen[ref.ID] {
+				t.Errorf("ref %+v is incomplete or repeated", ref)
+			}
+			seen[ref.ID] = true
+		}
+	}
+}
+
+func TestUpdateWithoutChannel(t *testing.T) {
+	c := New(Options{Out: &bytes.Buffer{}})
+	err := c.Update(context.Background(), adapters.PostRef{ID: "x"}, adapters.Message{Text: "y"})
+	if !errors.Is(err, adapters.ErrNotFound) {
+		t.Errorf("Update = %v, want ErrNotFound", err)
+	}
+}
+
+func TestLookupUser(t *testing.T) {
+	c := New(Options{Locale: "en"})
+	tests := []struct {
+		in, want string // want "" means not found
+	}{
+		{"anna", "anna"},
+		{"@anna", "anna"},
+		{"jürgen.k_2-x", "jürgen.k_2-x"},
+		{"", ""},
+		{"@", ""},
+		{"anna maria", ""},
+		{"anna:", ""},
+		{"@@anna", ""},
+	}
+	for _, tt := range tests {
+		u, err := c.LookupUser(context.Background(), tt.in)
+		if tt.want == "" {
+			if !errors.Is(err, adapters.ErrNotFound) {
+				t.Errorf("LookupUser(%q) = %+v, %v; want ErrNotFound", tt.in, u, err)
+			}
+			continue
+		}
+		if want := (adapters.User{ID: tt.want, Name: tt.want, Locale: "en"}); err != nil || u != want {
+			t.Errorf("LookupUser(%q) = %+v, %v; want %+v", tt.in, u, err, want)
+		}
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	var out bytes.Buffer
+	c := New(Options{Out: &out})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	msg := adapters.Message{Text: "x"}
+	_, postErr := c.Post(ctx, "rat", msg)
+	_, dmErr := c.DirectMessage(ctx, "anna", msg)
+	_, chErr := c.CreatePrivateChannel(ctx, "t", "rat", nil)
+	_, userErr := c.LookupUser(ctx, "anna")
+	for i, err := range []error{
+		postErr, dmErr, chErr, userErr,
+		c.Update(ctx, adapters.PostRef{Channel: "rat", ID: "1"}, msg),
+		c.Ephemeral(ctx, "rat", "anna", msg),
+	} {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("call %d = %v, want context.Canceled", i, err)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed %q with a cancelled context", out.String())
+	}
+}
+
+// chunkWriter records every Write call separately.
+type chunkWriter struct {
+	mu     sync.Mutex
+	chunks []string
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.chunks = append(w.chunks, string(p))
+	return len(p), nil
+}
+
+func TestConcurrentPostsDoNotInterleave(t *testing.T) {
+	const goroutines, posts = 16, 50
+	w := &chunkWriter{}
+	c := New(Options{Out: w})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range posts {
+				tag := fmt.Sprintf("g%d-%d", g, i)
+				msg := adapters.Message{
+					Text:    tag + "\nzweite Zeile " + tag,
+					Buttons: []adapters.Button{{ID: "a", Label: tag, Value: tag, Command: "/x " + tag}},
+				}
+				var err error
+				switch i % 3 {
+				case 0:
+					var ref adapters.PostRef
+					ref, err = c.Post(ctx, "rat", msg)
+					if err == nil {
+						err = c.Update(ctx, ref, msg)
+					}
+				case 1:
+					_, err = c.DirectMessage(ctx, "anna", msg)
+				case 2:
+					err = c.Ephemeral(ctx, "rat", "bob", msg)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	// Every Write is one whole block, and the blocks parse back.
+	seen := map[string]int{}
+	for _, chunk := range w.chunks {
+		lines := strings.Split(chunk, "\n")
+		if len(lines) != 6 || lines[4] != "" || lines[5] != "" {
+			t.Fatalf("chunk is not one block: %q", chunk)
+		}
+		tag := lines[1]
+		if !strings.HasPrefix(lines[0], "[") || !strings.HasSuffix(lines[0], " wolbot:") && !strings.HasSuffix(lines[0], " wolbot (edited):") ||
+			lines[2] != "zweite Zeile "+tag || lines[3] != "  ["+tag+"] → /x "+tag {
+			t.Fatalf("block is garbled: %q", chunk)
+		}
+		seen[tag]++
+	}
+	for g := range goroutines {
+		for i := range posts {
+			tag := fmt.Sprintf("g%d-%d", g, i)
+			want := 1
+			if i%3 == 0 {
+				want = 2 // post and update
+			}
+			if seen[tag] != want {
+				t.Errorf("%s printed %d times, want %d", tag, seen[tag], want)
+			}
+		}
+	}
+}
