@@ -1,0 +1,232 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/storage"
+)
+
+// Handler is what a feature implements. Serve is called for every command and button click
+// routed to the feature. Problems the user caused (bad input, wrong phase, missing role) are
+// answered by the handler with a localized reply and reported as nil; an error return means
+// the bot failed (Redis, chat), which the router logs and answers with a generic apology.
+type Handler interface {
+	Serve(ctx context.Context, req *Request) error
+}
+
+// HandlerFunc adapts a plain function to [Handler].
+type HandlerFunc func(ctx context.Context, req *Request) error
+
+// Serve calls f(ctx, req).
+func (f HandlerFunc) Serve(ctx context.Context, req *Request) error { return f(ctx, req) }
+
+// AtomicDeduper is implemented by handlers that record the event id inside their own atomic
+// Redis script for some requests (see [Request.DedupeKey]), saving the router's separate
+// round trip on hot paths such as votes. For other requests the router dedupes as usual.
+type AtomicDeduper interface {
+	DedupesAtomically(req *Request) bool
+}
+
+// Describer is implemented by handlers that appear in the general help.
+type Describer interface {
+	Describe(lang string) string
+}
+
+// Options configure [New]. Store and Chat are required.
+type Options struct {
+	Store  *storage.Store
+	Chat   adapters.Chat
+	Admins []string // user ids or handles of global admins
+	Logger zerolog.Logger
+	// DedupeTTL is how long an event id is remembered; 0 means 24h.
+	DedupeTTL time.Duration
+}
+
+// Bot routes events to features. It holds no conversation state of its own: everything lives
+// in Redis, so several replicas behave as one.
+type Bot struct {
+	store     *storage.Store
+	chat      adapters.Chat
+	admins    map[string]bool
+	log       zerolog.Logger
+	dedupeTTL time.Duration
+	prefs     *prefs
+
+	mu       sync.RWMutex
+	routes   map[string]route // command word or alias → route
+	features []string         // primary names in registration order, for help
+}
+
+type route struct {
+	name string
+	h    Handler
+}
+
+// New returns a bot without features; register them with [Bot.Handle].
+func New(opts Options) *Bot {
+	admins := make(map[string]bool, len(opts.Admins))
+	for _, a := range opts.Admins {
+		if a = normalizeUser(a); a != "" {
+			admins[a] = true
+		}
+	}
+	ttl := opts.DedupeTTL
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
+	}
+	return &Bot{
+		store:     opts.Store,
+		chat:      opts.Chat,
+		admins:    admins,
+		log:       opts.Logger,
+		dedupeTTL: ttl,
+		prefs:     newPrefs(opts.Store),
+		routes:    make(map[string]route),
+	}
+}
+
+// Handle registers h for the command word name and its aliases ("lc", "leancoffee"). Button
+// action ids of the form "name.something" are routed to it too. Registering a word twice
+// panics, like http.ServeMux does.
+func (b *Bot) Handle(name string, h Handler, aliases ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, w := range append([]string{name}, aliases...) {
+		w = strings.ToLower(w)
+		if _, dup := b.routes[w]; dup {
+			panic("bot: command " + w + " registered twice")
+		}
+		b.routes[w] = route{name: name, h: h}
+	}
+	b.features = append(b.features, name)
+}
+
+// Chat returns the chat the bot answers through.
+func (b *Bot) Chat() adapters.Chat { return b.chat }
+
+// Store returns the bot's Redis store.
+func (b *Bot) Store() *storage.Store { return b.store }
+
+// IsAdmin reports whether the user is a global admin (by id or by handle).
+func (b *Bot) IsAdmin(user, userName string) bool {
+	return b.admins[normalizeUser(user)] || b.admins[normalizeUser(userName)]
+}
+
+func normalizeUser(s string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@"))
+}
+
+// ChannelKey identifies a channel across platforms and teams; features use it as the hash-tag
+// scope of their keys and the router as the scope of event dedupe.
+func ChannelKey(ev adapters.Event) string {
+	return ev.Platform + ":" + ev.Team + ":" + ev.Channel
+}
+
+// HandleEvent is the pipeline every inbound event takes: parse, route, dedupe, serve, and
+// answer failures. It implements [adapters.Handler] and never panics.
+func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
+	start := time.Now()
+	log := b.log.With().Str("platform", ev.Platform).Str("channel", ev.Channel).
+		Str("user", ev.User).Str("event", ev.ID).Str("kind", string(ev.Kind)).Logger()
+	req := b.newRequest(ev, &log)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error().Interface("panic", p).Bytes("stack", debug.Stack()).Msg("handler panicked")
+			b.apologize(ctx, req)
+		}
+	}()
+
+	rt, ok := b.route(req)
+	if !ok && req.Feature == "" {
+		return // an empty command: nothing to answer
+	}
+	if ad, atomic := rt.h.(AtomicDeduper); ok && atomic && ad.DedupesAtomically(req) {
+		req.dedupeKey = b.store.DedupeKey(ChannelKey(ev), ev.ID)
+	} else if ev.ID != "" {
+		first, err := b.store.FirstSeen(ctx, ChannelKey(ev), ev.ID, b.dedupeTTL)
+		if err != nil {
+			log.Error().Err(err).Msg("dedupe failed")
+			b.apologize(ctx, req)
+			return
+		}
+		if !first {
+			log.Debug().Msg("duplicate event dropped")
+			return
+		}
+	}
+
+	var err error
+	switch {
+	case ok:
+		err = rt.h.Serve(ctx, req)
+	case req.Feature == "help" || req.Feature == "hilfe":
+		err = req.Reply(ctx, adapters.Message{Text: b.help(req.Lang(ctx))})
+	case req.Feature == "lang" || req.Feature == "sprache":
+		err = b.ServeLang(ctx, req, req.Args)
+	default:
+		err = req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "unknown_command",
+			"cmd", adapters.Escape(req.Feature))})
+	}
+	lvl := log.Debug()
+	if err != nil {
+		lvl = log.Error().Err(err)
+		b.apologize(ctx, req)
+	}
+	lvl.Str("feature", req.Feature).Dur("took", time.Since(start)).Msg("event handled")
+}
+
+// route finds the handler for a command word or an action id prefix.
+func (b *Bot) route(req *Request) (route, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	rt, ok := b.routes[req.Feature]
+	return rt, ok
+}
+
+func (b *Bot) apologize(ctx context.Context, req *Request) {
+	if err := req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "internal_error")}); err != nil {
+		req.Log.Error().Err(err).Msg("could not tell the user about a failure")
+	}
+}
+
+func (b *Bot) help(lang string) string {
+	b.mu.RLock()
+	names := slices.Clone(b.features)
+	routes := b.routes
+	b.mu.RUnlock()
+	var sb strings.Builder
+	sb.WriteString(coreMsgs.T(lang, "help_intro"))
+	for _, name := range names {
+		if d, ok := routes[name].h.(Describer); ok {
+			fmt.Fprintf(&sb, "\n- `/%s` — %s", name, d.Describe(lang))
+		}
+	}
+	sb.WriteString("\n" + coreMsgs.T(lang, "help_lang"))
+	return sb.String()
+}
+
+// ServeLang handles "lang [de|en]" for any feature: it shows or sets the user's language.
+func (b *Bot) ServeLang(ctx context.Context, req *Request, args []string) error {
+	if len(args) == 0 {
+		return req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "lang_current")})
+	}
+	lang := NormalizeLang(args[0])
+	if lang == "" {
+		return req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "lang_unknown",
+			"lang", adapters.Escape(args[0]))})
+	}
+	if err := b.prefs.setLang(ctx, req.Event, lang); err != nil {
+		return err
+	}
+	req.lang = lang
+	return req.Reply(ctx, adapters.Message{Text: coreMsgs.T(lang, "lang_set")})
+}

@@ -1,0 +1,147 @@
+package leancoffee
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits on what people may enter. They keep the board readable and Redis small.
+const (
+	MaxTopicLen   = 300 // characters per topic
+	MaxNoteLen    = 500 // characters per note
+	MaxTopics     = 40  // topics per round
+	MaxNotes      = 300 // notes per round
+	maxDots       = 20
+	minTimebox    = time.Second
+	maxTimebox    = 2 * time.Hour
+	maxExtensions = 5
+)
+
+// Settings are the parameters of a round, chosen at /lc start.
+type Settings struct {
+	Dots         int             // dots per person
+	PerTopic     int             // dots one person may put on one topic
+	Timebox      time.Duration   // first timebox per topic
+	Extensions   []time.Duration // the following, usually shorter, timeboxes
+	ThumbsWindow time.Duration   // how long a thumbs vote stays open at most
+}
+
+// DefaultSettings are used for everything /lc start does not set.
+func DefaultSettings() Settings {
+	return Settings{
+		Dots:         3,
+		PerTopic:     3,
+		Timebox:      8 * time.Minute,
+		Extensions:   []time.Duration{4 * time.Minute, 2 * time.Minute},
+		ThumbsWindow: time.Minute,
+	}
+}
+
+// optionError names the option a person got wrong, so the reply can say which one.
+type optionError struct {
+	key   string // catalogue key of the reply
+	name  string
+	value string
+}
+
+func (e *optionError) Error() string { return fmt.Sprintf("option %s=%s: %s", e.name, e.value, e.key) }
+
+// option names with their German aliases.
+var optionNames = map[string]string{
+	"votes": "votes", "stimmen": "votes", "punkte": "votes", "dots": "votes",
+	"pertopic": "pertopic", "prothema": "pertopic", "max": "pertopic",
+	"timebox": "timebox", "zeit": "timebox", "time": "timebox",
+	"extensions": "extensions", "verlaengerung": "extensions", "verlängerung": "extensions",
+	"verlaengerungen": "extensions", "verlängerungen": "extensions", "ext": "extensions",
+	"thumbs": "thumbs", "daumen": "thumbs",
+}
+
+// ParseSettings reads "votes=3 timebox=8m extensions=4m,2m" (German aliases allowed:
+// "stimmen=3 zeit=8m verlängerung=4m,2m") on top of the defaults.
+func ParseSettings(args []string) (Settings, error) {
+	s := DefaultSettings()
+	perTopicSet := false
+	for _, arg := range args {
+		rawName, value, ok := strings.Cut(arg, "=")
+		name := optionNames[strings.ToLower(rawName)]
+		if !ok || name == "" {
+			return s, &optionError{key: "opt_unknown", name: rawName, value: value}
+		}
+		bad := &optionError{key: "opt_bad_" + name, name: rawName, value: value}
+		switch name {
+		case "votes", "pertopic":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 || n > maxDots {
+				return s, bad
+			}
+			if name == "votes" {
+				s.Dots = n
+			} else {
+				s.PerTopic, perTopicSet = n, true
+			}
+		case "timebox":
+			d, err := ParseDuration(value)
+			if err != nil || d < minTimebox || d > maxTimebox {
+				return s, bad
+			}
+			s.Timebox = d
+		case "extensions":
+			s.Extensions = nil
+			if value == "" || value == "0" || strings.EqualFold(value, "none") || strings.EqualFold(value, "keine") {
+				continue
+			}
+			parts := strings.Split(value, ",")
+			if len(parts) > maxExtensions {
+				return s, bad
+			}
+			for _, p := range parts {
+				d, err := ParseDuration(p)
+				if err != nil || d < minTimebox || d > maxTimebox {
+					return s, bad
+				}
+				s.Extensions = append(s.Extensions, d)
+			}
+		case "thumbs":
+			d, err := ParseDuration(value)
+			if err != nil || d < minTimebox || d > 10*time.Minute {
+				return s, bad
+			}
+			s.ThumbsWindow = d
+		}
+	}
+	if !perTopicSet || s.PerTopic > s.Dots {
+		s.PerTopic = s.Dots
+	}
+	return s, nil
+}
+
+// ParseDuration accepts Go durations ("8m", "90s", "1m30s"), a bare number of minutes ("8"),
+// and the German and English words people type ("8min", "8 Min", "30sek", "1h").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, " ", "")
+	if s == "" {
+		return 0, errors.New("empty duration")
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		return time.Duration(n) * time.Minute, nil
+	}
+	for _, suf := range []struct{ word, unit string }{
+		{"minuten", "m"}, {"minute", "m"}, {"min.", "m"}, {"min", "m"},
+		{"sekunden", "s"}, {"sekunde", "s"}, {"sek.", "s"}, {"sek", "s"}, {"sec", "s"},
+		{"stunden", "h"}, {"stunde", "h"}, {"std.", "h"}, {"std", "h"},
+	} {
+		if strings.HasSuffix(s, suf.word) {
+			s = strings.TrimSuffix(s, suf.word) + suf.unit
+			break
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("duration %q: %w", s, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,517 @@
+package leancoffee
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wolbot/wolbot/storage"
+)
+
+// Key schema. All keys of a round share the hash tag of its channel, so the Lua scripts and
+// transactions below stay within one Redis Cluster slot:
+//
+//	wolbot:<ns>:lc:{<channel key>}:round    HASH    the Round's scalar fields (see roundFields)
+//	wolbot:<ns>:lc:{<channel key>}:topics   HASH    topic number → JSON storedTopic
+//	wolbot:<ns>:lc:{<channel key>}:votes    HASH    topic number → dots
+//	wolbot:<ns>:lc:{<channel key>}:ballots  HASH    user → dots used; "user|n" → dots on topic n
+//	wolbot:<ns>:lc:{<channel key>}:people   SET     users taking part (moderator, authors, voters)
+//	wolbot:<ns>:lc:{<channel key>}:stats    HASH    "t:<n>" → ms discussed; "x:<n>" → extensions
+//	wolbot:<ns>:lc:{<channel key>}:thumbs   HASH    user → up|side|down for the open thumbs vote
+//	wolbot:<ns>:lc:{<channel key>}:notes    LIST    "<topic>|<JSON storedNote>"
+//	wolbot:<ns>:seen:{<channel key>}:<id>   STRING  event dedupe, shared with the router
+//
+// Every change bumps the round's "ver" field, so a transaction that WATCHes the round key alone
+// notices any concurrent change, including those made by the scripts.
+
+// retention is how long a round's keys live after its last change.
+const retention = 30 * 24 * time.Hour
+
+type keys struct {
+	chanKey                                                     string
+	round, votes, stats, thumbs, topics, ballots, people, notes string
+}
+
+func (k keys) all() []string {
+	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes}
+}
+
+type storedTopic struct {
+	Author     string `json:"a"`
+	AuthorName string `json:"n"`
+	Text       string `json:"t"`
+}
+
+type storedNote struct {
+	Topic      int    `json:"-"`
+	AuthorName string `json:"n"`
+	Text       string `json:"t"`
+}
+
+// store reads and writes rounds. It caches topic texts per round: they never change once
+// added, so the hot vote path needs no extra round trip to re-render the board.
+type store struct {
+	s *storage.Store
+
+	mu     sync.Mutex
+	topics map[string][]storedTopic // round id → topics 1..n (index n-1)
+}
+
+func newStore(s *storage.Store) *store {
+	return &store{s: s, topics: make(map[string][]storedTopic)}
+}
+
+func (st *store) keys(chanKey string) keys {
+	p := st.s.Key("lc", storage.Tag(chanKey)) + ":"
+	return keys{
+		chanKey: chanKey,
+		round:   p + "round", votes: p + "votes", stats: p + "stats", thumbs: p + "thumbs",
+		topics: p + "topics", ballots: p + "ballots", people: p + "people", notes: p + "notes",
+	}
+}
+
+// scriptKeys is the fixed KEYS layout every script gets; the last one is the dedupe key (or the
+// round key again when the router has already deduped).
+func (st *store) scriptKeys(k keys, dedupeKey string) []string {
+	if dedupeKey == "" {
+		dedupeKey = k.round
+	}
+	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes, dedupeKey}
+}
+
+// luaPrelude is shared by all scripts. ARGV[1] is "1" when the script must record the event id
+// in KEYS[9] (a redelivery returns {'dup'}), ARGV[2] that record's TTL in seconds. snap returns
+// what a caller needs to render the board without a second round trip.
+const luaPrelude = `
+local function snap(status, extra)
+  return {status, extra or '', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]),
+          redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4])}
+end
+if ARGV[1] == '1' and not redis.call('SET', KEYS[9], '1', 'NX', 'EX', ARGV[2]) then
+  return {'dup'}
+end
+local r = redis.call('HMGET', KEYS[1], 'id', 'phase', 'dots', 'pertopic', 'topics', 'stage', 'seq', 'topic')
+if not r[1] then return {'none'} end
+if ARGV[3] ~= '' and ARGV[3] ~= r[1] then return {'stale'} end
+`
+
+// addTopicScript: ARGV[4] user, ARGV[5] topic JSON, ARGV[6] max topics.
+var addTopicScript = redis.NewScript(luaPrelude + `
+if r[2] ~= 'collecting' then return snap('phase') end
+if tonumber(r[5] or '0') >= tonumber(ARGV[6]) then return snap('full') end
+local n = redis.call('HINCRBY', KEYS[1], 'topics', 1)
+redis.call('HSET', KEYS[5], n, ARGV[5])
+redis.call('SADD', KEYS[7], ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'ver', 1)
+return snap('ok', n)
+`)
+
+// voteScript puts (ARGV[6] = "1") or takes back (ARGV[6] = "-1") one dot of user ARGV[4] on
+// topic ARGV[5], within the person's limits. Extra of 'ok' is the dots the user has used.
+var voteScript = redis.NewScript(luaPrelude + `
+if r[2] ~= 'voting' then return snap('phase') end
+local n = tonumber(ARGV[5])
+if not n or n < 1 or n > tonumber(r[5] or '0') then return snap('notopic') end
+local user, ballot = ARGV[4], ARGV[4] .. '|' .. ARGV[5]
+local used = tonumber(redis.call('HGET', KEYS[6], user) or '0')
+local mine = tonumber(redis.call('HGET', KEYS[6], ballot) or '0')
+if ARGV[6] == '1' then
+  if used >= tonumber(r[3]) then return snap('limit', used) end
+  if mine >= tonumber(r[4]) then return snap('topiclimit', mine) end
+  used = used + 1
+  redis.call('HINCRBY', KEYS[6], user, 1)
+  redis.call('HINCRBY', KEYS[6], ballot, 1)
+  redis.call('HINCRBY', KEYS[2], ARGV[5], 1)
+  redis.call('SADD', KEYS[7], user)
+else
+  if mine <= 0 then return snap('novote', used) end
+  used = used - 1
+  redis.call('HINCRBY', KEYS[6], user, -1)
+  redis.call('HINCRBY', KEYS[6], ballot, -1)
+  redis.call('HINCRBY', KEYS[2], ARGV[5], -1)
+end
+redis.call('HINCRBY', KEYS[1], 'ver', 1)
+return snap('ok', used)
+`)
+
+// thumbsScript records user ARGV[4]'s thumbs vote ARGV[5] for the open vote; ARGV[6] is the
+// expected seq ("" for any). Extra of 'ok' is the number of people taking part.
+var thumbsScript = redis.NewScript(luaPrelude + `
+if r[2] ~= 'discussing' or r[6] ~= 'thumbs' then return snap('phase') end
+if ARGV[6] ~= '' and ARGV[6] ~= r[7] then return snap('stalepoll') end
+redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
+redis.call('SADD', KEYS[7], ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'ver', 1)
+return snap('ok', redis.call('SCARD', KEYS[7]))
+`)
+
+// noteScript appends note JSON ARGV[5] of user ARGV[4] to the topic under discussion; ARGV[6]
+// is the maximum number of notes. Extra of 'ok' is the topic number.
+var noteScript = redis.NewScript(luaPrelude + `
+if r[2] ~= 'discussing' then return snap('phase') end
+if redis.call('LLEN', KEYS[8]) >= tonumber(ARGV[6]) then return snap('full') end
+redis.call('RPUSH', KEYS[8], r[8] .. '|' .. ARGV[5])
+redis.call('SADD', KEYS[7], ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'ver', 1)
+return snap('ok', r[8])
+`)
+
+// scriptResult is what every script returns: a status word, an extra value, and (for most
+// statuses) the round as it is after the script ran.
+type scriptResult struct {
+	Status string
+	Extra  string
+	Round  *Round // nil for 'dup', 'none', 'stale'
+}
+
+// run calls a script with the fixed key layout. One EVALSHA, one round trip.
+func (st *store) run(ctx context.Context, sc *redis.Script, k keys, dedupeKey, ttl, roundID string, args ...any) (scriptResult, error) {
+	flag := "0"
+	if dedupeKey != "" {
+		flag = "1"
+	}
+	argv := append([]any{flag, ttl, roundID}, args...)
+	v, err := sc.Run(ctx, st.s.Client, st.scriptKeys(k, dedupeKey), argv...).Slice()
+	if err != nil {
+		return scriptResult{}, fmt.Errorf("leancoffee: script: %w", err)
+	}
+	res := scriptResult{Status: fmt.Sprint(v[0])}
+	if len(v) >= 6 {
+		res.Extra = fmt.Sprint(v[1])
+		hashes := make([]map[string]string, 4)
+		for i := range hashes {
+			hashes[i] = flatToMap(v[2+i])
+		}
+		r, err := decodeRound(k.chanKey, hashes[0], hashes[1], hashes[2], hashes[3])
+		if err != nil {
+			return scriptResult{}, err
+		}
+		res.Round = r
+	}
+	return res, nil
+}
+
+func flatToMap(v any) map[string]string {
+	list, _ := v.([]any)
+	m := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		m[fmt.Sprint(list[i])] = fmt.Sprint(list[i+1])
+	}
+	return m
+}
+
+// load reads a round; it returns errNoRound when the channel has none.
+func (st *store) load(ctx context.Context, c redis.Cmdable, k keys) (*Round, error) {
+	var cmds [4]*redis.MapStringStringCmd
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range []string{k.round, k.votes, k.stats, k.thumbs} {
+			cmds[i] = p.HGetAll(ctx, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("leancoffee: load round: %w", err)
+	}
+	return decodeRound(k.chanKey, cmds[0].Val(), cmds[1].Val(), cmds[2].Val(), cmds[3].Val())
+}
+
+// maxTxRetries bounds optimistic retries; contention on one round is a handful of people.
+const maxTxRetries = 50
+
+// update applies fn to the round under optimistic locking and saves it. Before the commit,
+// beforeSave may schedule a timer: should the commit then fail, the timer finds a stale Seq
+// and does nothing, so a crash between the two never leaves a round without its timer.
+func (st *store) update(ctx context.Context, k keys, fn func(r *Round) error, beforeSave func(ctx context.Context, r *Round) error) (*Round, error) {
+	var out *Round
+	txf := func(tx *redis.Tx) error {
+		r, err := st.load(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+		r.Ver++
+		if beforeSave != nil {
+			if err := beforeSave(ctx, r); err != nil {
+				return err
+			}
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			st.save(ctx, p, k, r)
+			return nil
+		})
+		out = r
+		return err
+	}
+	for range maxTxRetries {
+		err := st.s.Client.Watch(ctx, txf, k.round)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("leancoffee: update %s: too much contention", k.chanKey)
+}
+
+// create starts a new round unless one is active in the channel; it then returns the active
+// one with errActive. Keys of an ended round are replaced.
+func (st *store) create(ctx context.Context, k keys, r *Round) (*Round, error) {
+	var existing *Round
+	err := st.s.Client.Watch(ctx, func(tx *redis.Tx) error {
+		old, err := st.load(ctx, tx, k)
+		if err != nil && !errors.Is(err, errNoRound) {
+			return err
+		}
+		if old != nil && old.Phase != PhaseEnded {
+			existing = old
+			return nil
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Del(ctx, k.all()...)
+			st.save(ctx, p, k, r)
+			p.SAdd(ctx, k.people, r.Mod)
+			p.Expire(ctx, k.people, retention)
+			return nil
+		})
+		return err
+	}, k.round)
+	if err != nil {
+		return nil, fmt.Errorf("leancoffee: create round: %w", err)
+	}
+	if existing != nil {
+		return existing, errActive
+	}
+	return r, nil
+}
+
+var errActive = &userError{"err_active"}
+
+// setField sets one bookkeeping field (board, prompt, announced) and bumps ver, so that a
+// transaction that loaded the round before is retried instead of overwriting it.
+func (st *store) setField(ctx context.Context, k keys, field, value string) error {
+	_, err := st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, k.round, field, value)
+		p.HIncrBy(ctx, k.round, "ver", 1)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("leancoffee: set %s: %w", field, err)
+	}
+	return nil
+}
+
+func (st *store) save(ctx context.Context, p redis.Pipeliner, k keys, r *Round) {
+	p.HSet(ctx, k.round, encodeRound(r))
+	if len(r.Spent)+len(r.ExtCount) > 0 {
+		stats := make(map[string]any, len(r.Spent)+len(r.ExtCount))
+		for n, d := range r.Spent {
+			stats["t:"+strconv.Itoa(n)] = d.Milliseconds()
+		}
+		for n, x := range r.ExtCount {
+			stats["x:"+strconv.Itoa(n)] = x
+		}
+		p.HSet(ctx, k.stats, stats)
+	}
+	if len(r.Thumbs) == 0 {
+		p.Del(ctx, k.thumbs)
+	}
+	for _, key := range k.all() {
+		p.Expire(ctx, key, retention)
+	}
+}
+
+// topicTexts returns the topics of a round, from the cache when it already knows them all.
+func (st *store) topicTexts(ctx context.Context, k keys, r *Round) ([]storedTopic, error) {
+	st.mu.Lock()
+	cached := st.topics[r.ID]
+	st.mu.Unlock()
+	if len(cached) >= r.Topics {
+		return cached[:r.Topics], nil
+	}
+	raw, err := st.s.Client.HGetAll(ctx, k.topics).Result()
+	if err != nil {
+		return nil, fmt.Errorf("leancoffee: load topics: %w", err)
+	}
+	topics := make([]storedTopic, len(raw))
+	for field, js := range raw {
+		n, err := strconv.Atoi(field)
+		if err != nil || n < 1 || n > len(raw) {
+			return nil, fmt.Errorf("leancoffee: topic field %q out of range", field)
+		}
+		if err := json.Unmarshal([]byte(js), &topics[n-1]); err != nil {
+			return nil, fmt.Errorf("leancoffee: topic %d: %w", n, err)
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.topics) > 1000 { // a cache, not state: dropping it costs one round trip per round
+		clear(st.topics)
+	}
+	if len(topics) > len(st.topics[r.ID]) {
+		st.topics[r.ID] = topics
+	}
+	if len(topics) < r.Topics {
+		return topics, nil
+	}
+	return topics[:r.Topics], nil
+}
+
+func (st *store) notes(ctx context.Context, k keys) ([]storedNote, error) {
+	raw, err := st.s.Client.LRange(ctx, k.notes, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("leancoffee: load notes: %w", err)
+	}
+	notes := make([]storedNote, 0, len(raw))
+	for _, line := range raw {
+		topic, js, _ := strings.Cut(line, "|")
+		var n storedNote
+		if err := json.Unmarshal([]byte(js), &n); err != nil {
+			return nil, fmt.Errorf("leancoffee: note: %w", err)
+		}
+		n.Topic, _ = strconv.Atoi(topic)
+		notes = append(notes, n)
+	}
+	return notes, nil
+}
+
+// encodeRound and decodeRound map a Round to the round hash. Times are unix milliseconds,
+// durations milliseconds, lists comma-separated.
+func encodeRound(r *Round) map[string]any {
+	return map[string]any{
+		"id": r.ID, "ch": r.Channel, "phase": string(r.Phase), "mod": r.Mod, "modname": r.ModName,
+		"lang": r.Lang, "dots": r.Dots, "pertopic": r.PerTopic, "timebox": r.Timebox.Milliseconds(),
+		"ext": joinDurations(r.Extensions), "thumbswin": r.ThumbsWindow.Milliseconds(),
+		"board": r.Board, "prompt": r.Prompt, "topics": r.Topics, "order": joinInts(r.Order),
+		"cur": r.Cur, "topic": r.Topic, "extused": r.ExtUsed, "stage": string(r.Stage), "seq": r.Seq,
+		"due": ms(r.Due), "tstart": ms(r.TopicStart), "started": ms(r.Started), "ended": ms(r.Ended),
+		"ver": r.Ver, "announced": r.Announced,
+	}
+}
+
+func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Round, error) {
+	if h["id"] == "" {
+		return nil, errNoRound
+	}
+	d := decoder{h: h}
+	r := &Round{
+		ID: h["id"], Channel: h["ch"], Phase: Phase(h["phase"]), Mod: h["mod"], ModName: h["modname"],
+		Lang: h["lang"], Board: h["board"], Prompt: h["prompt"], Stage: Stage(h["stage"]),
+		Settings: Settings{
+			Dots: d.int("dots"), PerTopic: d.int("pertopic"), Timebox: d.dur("timebox"),
+			Extensions: d.durs("ext"), ThumbsWindow: d.dur("thumbswin"),
+		},
+		Topics: d.int("topics"), Order: d.ints("order"), Cur: d.int("cur"), Topic: d.int("topic"),
+		ExtUsed: d.int("extused"), Seq: d.int64("seq"), Due: d.time("due"),
+		TopicStart: d.time("tstart"), Started: d.time("started"), Ended: d.time("ended"),
+		Ver: d.int64("ver"), Announced: d.int64("announced"),
+		Votes: map[int]int{}, Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
+	}
+	for f, v := range votes {
+		n, _ := strconv.Atoi(f)
+		r.Votes[n], _ = strconv.Atoi(v)
+	}
+	for f, v := range stats {
+		kind, num, _ := strings.Cut(f, ":")
+		n, _ := strconv.Atoi(num)
+		x, _ := strconv.ParseInt(v, 10, 64)
+		switch kind {
+		case "t":
+			r.Spent[n] = time.Duration(x) * time.Millisecond
+		case "x":
+			r.ExtCount[n] = int(x)
+		}
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("leancoffee: round %s in %s: %w", r.ID, chanKey, d.err)
+	}
+	return r, nil
+}
+
+// decoder reads typed fields and keeps the first error, so decodeRound stays one readable block.
+type decoder struct {
+	h   map[string]string
+	err error
+}
+
+func (d *decoder) int64(f string) int64 {
+	s := d.h[f]
+	if s == "" {
+		return 0
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && d.err == nil {
+		d.err = fmt.Errorf("field %s: %w", f, err)
+	}
+	return v
+}
+
+func (d *decoder) int(f string) int           { return int(d.int64(f)) }
+func (d *decoder) dur(f string) time.Duration { return time.Duration(d.int64(f)) * time.Millisecond }
+func (d *decoder) time(f string) time.Time    { return fromMS(d.int64(f)) }
+func (d *decoder) ints(f string) []int        { return splitInts(d.h[f], &d.err) }
+func (d *decoder) durs(f string) (o []time.Duration) {
+	for _, n := range splitInts(d.h[f], &d.err) {
+		o = append(o, time.Duration(n)*time.Millisecond)
+	}
+	return o
+}
+
+func splitInts(s string, errp *error) []int {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int, 0, len(parts))
+	for _, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil && *errp == nil {
+			*errp = fmt.Errorf("list %q: %w", s, err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func joinDurations(ds []time.Duration) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = strconv.FormatInt(d.Milliseconds(), 10)
+	}
+	return strings.Join(s, ",")
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+// redisNil is the "no such key" reply.
+var redisNil = redis.Nil
