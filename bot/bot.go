@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -100,11 +99,18 @@ func New(opts Options) *Bot {
 func (b *Bot) Handle(name string, h Handler, aliases ...string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, w := range append([]string{name}, aliases...) {
+	name = strings.ToLower(name)
+	words := append([]string{name}, aliases...)
+	seen := make(map[string]bool, len(words))
+	for i, w := range words {
 		w = strings.ToLower(w)
-		if _, dup := b.routes[w]; dup {
+		words[i] = w
+		if _, dup := b.routes[w]; dup || seen[w] {
 			panic("bot: command " + w + " registered twice")
 		}
+		seen[w] = true
+	}
+	for _, w := range words { // all checked first: a panic leaves the router unchanged
 		b.routes[w] = route{name: name, h: h}
 	}
 	b.features = append(b.features, name)
@@ -149,7 +155,10 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	if !ok && req.Feature == "" {
 		return // an empty command: nothing to answer
 	}
-	if ad, atomic := rt.h.(AtomicDeduper); ok && atomic && ad.DedupesAtomically(req) {
+	if ok {
+		req.Feature = rt.name // logs and metrics count by feature, not by the alias typed
+	}
+	if ad, atomic := rt.h.(AtomicDeduper); ok && atomic && ev.ID != "" && ad.DedupesAtomically(req) {
 		req.dedupeKey = b.store.DedupeKey(ChannelKey(ev), ev.ID)
 	} else if ev.ID != "" {
 		first, err := b.store.FirstSeen(ctx, ChannelKey(ev), ev.ID, b.dedupeTTL)
@@ -200,15 +209,17 @@ func (b *Bot) apologize(ctx context.Context, req *Request) {
 
 func (b *Bot) help(lang string) string {
 	b.mu.RLock()
-	names := slices.Clone(b.features)
-	routes := b.routes
+	var described []route
+	for _, name := range b.features {
+		if _, ok := b.routes[name].h.(Describer); ok {
+			described = append(described, b.routes[name])
+		}
+	}
 	b.mu.RUnlock()
 	var sb strings.Builder
 	sb.WriteString(coreMsgs.T(lang, "help_intro"))
-	for _, name := range names {
-		if d, ok := routes[name].h.(Describer); ok {
-			fmt.Fprintf(&sb, "\n- `/%s` — %s", name, d.Describe(lang))
-		}
+	for _, rt := range described {
+		fmt.Fprintf(&sb, "\n- `/%s` — %s", rt.name, rt.h.(Describer).Describe(lang))
 	}
 	sb.WriteString("\n" + coreMsgs.T(lang, "help_lang"))
 	return sb.String()

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -45,14 +46,55 @@ func (c Catalog) T(lang, key string, args ...any) string {
 	if !ok {
 		return "⟦" + key + "⟧"
 	}
-	if len(args) == 0 {
+	if len(args) == 0 || !strings.Contains(tmpl, "{") {
 		return tmpl
 	}
-	pairs := make([]string, 0, len(args))
-	for i := 0; i+1 < len(args); i += 2 {
-		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
+	// A single scan instead of a strings.Replacer: texts are rendered on every vote, and
+	// building a Replacer per call cost a fifth of the vote path's CPU.
+	var sb strings.Builder
+	sb.Grow(len(tmpl) + 16*len(args)/2)
+	for {
+		open := strings.IndexByte(tmpl, '{')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(tmpl[open:], '}')
+		if end < 0 {
+			break
+		}
+		end += open
+		sb.WriteString(tmpl[:open])
+		if v, ok := lookupArg(args, tmpl[open+1:end]); ok {
+			writeArg(&sb, v)
+		} else {
+			sb.WriteString(tmpl[open : end+1])
+		}
+		tmpl = tmpl[end+1:]
 	}
-	return strings.NewReplacer(pairs...).Replace(tmpl)
+	sb.WriteString(tmpl)
+	return sb.String()
+}
+
+func lookupArg(args []any, name string) (any, bool) {
+	for i := 0; i+1 < len(args); i += 2 {
+		if n, ok := args[i].(string); ok && n == name {
+			return args[i+1], true
+		}
+	}
+	return nil, false
+}
+
+func writeArg(sb *strings.Builder, v any) {
+	switch v := v.(type) {
+	case string:
+		sb.WriteString(v)
+	case int:
+		sb.WriteString(strconv.Itoa(v))
+	case int64:
+		sb.WriteString(strconv.FormatInt(v, 10))
+	default:
+		fmt.Fprint(sb, v)
+	}
 }
 
 // N renders the plural variant of key for count n (key.one or key.other); {n} is set to n.

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"strings"
+	"unicode"
 
 	"github.com/rs/zerolog"
 
@@ -13,7 +14,8 @@ import (
 // means to answer.
 type Request struct {
 	Event adapters.Event
-	// Feature is the command word ("lc") or, for an action, the action id's prefix.
+	// Feature is the feature's registered name once routed ("lc" also for "/leancoffee"); for
+	// an unknown command it is the word typed, for an action the action id's prefix.
 	Feature string
 	// Args are the words after the feature word: "/lc vote 2" → ["vote", "2"].
 	Args []string
@@ -46,8 +48,8 @@ func (b *Bot) newRequest(ev adapters.Event, log *zerolog.Logger) *Request {
 func (r *Request) Rest(n int) string {
 	s := strings.TrimSpace(r.Event.Text)
 	for i := 0; i <= n && s != ""; i++ { // skip the feature word and n args
-		s = strings.TrimLeft(s, " \t")
-		if j := strings.IndexAny(s, " \t\n"); j >= 0 {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if j := strings.IndexFunc(s, unicode.IsSpace); j >= 0 {
 			s = s[j:]
 		} else {
 			s = ""

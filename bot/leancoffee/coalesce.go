@@ -10,17 +10,20 @@ type coalescer struct {
 }
 
 type boardSlot struct {
-	sending    bool
-	sent       int64 // newest version sent
-	pendingVer int64
-	pending    func() error
+	sending bool
+	// latest is the highest version accepted so far: sent, being sent, or waiting. Versions
+	// at or below it are stale; comparing against the sent version alone would let an older
+	// render queue up behind a newer one already in flight.
+	latest  int64
+	pending func() error
 }
 
 func newCoalescer() *coalescer { return &coalescer{boards: make(map[string]*boardSlot)} }
 
-// submit sends version ver of a board unless a newer one was sent or is waiting. If another
-// goroutine is sending, the update waits in the slot and that goroutine sends it; the caller
-// returns at once. The returned error is that of the caller's own sends.
+// submit sends version ver of a board unless a newer one was accepted already. If another
+// goroutine is sending, the update waits in the slot (replacing any older waiting one) and
+// that goroutine sends it; the caller returns at once. Versions are sent in increasing
+// order. The returned error is that of the caller's own sends.
 func (c *coalescer) submit(board string, ver int64, send func() error) error {
 	c.mu.Lock()
 	s := c.boards[board]
@@ -28,12 +31,13 @@ func (c *coalescer) submit(board string, ver int64, send func() error) error {
 		s = &boardSlot{}
 		c.boards[board] = s
 	}
-	if ver <= s.sent || ver <= s.pendingVer {
+	if ver <= s.latest {
 		c.mu.Unlock()
 		return nil
 	}
+	s.latest = ver
 	if s.sending {
-		s.pending, s.pendingVer = send, ver
+		s.pending = send
 		c.mu.Unlock()
 		return nil
 	}
@@ -47,14 +51,12 @@ func (c *coalescer) submit(board string, ver int64, send func() error) error {
 			firstErr = err
 		}
 		c.mu.Lock()
-		s.sent = max(s.sent, ver)
 		if s.pending == nil {
 			s.sending = false
 			c.mu.Unlock()
 			return firstErr
 		}
-		send, ver = s.pending, s.pendingVer
-		s.pending, s.pendingVer = nil, 0
+		send, s.pending = s.pending, nil
 		c.mu.Unlock()
 	}
 }

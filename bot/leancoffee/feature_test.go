@@ -479,3 +479,22 @@ func TestSeveralRoundsInDifferentChannels(t *testing.T) {
 func testLogger(t testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 }
+
+// TestCachedRoundNotReusedAcrossRounds: a new round in the channel counts its structural
+// version from the start again; the cache must not take it for the old round.
+func TestCachedRoundNotReusedAcrossRounds(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	fx.say("anna", "/lc start votes=1")
+	fx.say("anna", "/lc topic Alt")
+	fx.say("anna", "/lc next")
+	fx.say("bob", "/lc vote 1") // caches the old round
+	fx.say("anna", "/lc end")
+	fx.say("carla", "/lc start votes=2")
+	fx.say("carla", "/lc topic Neu eins")
+	fx.say("carla", "/lc topic Neu zwei")
+	fx.say("carla", "/lc next")
+	contains(t, fx.say("bob", "/lc vote 2"), "noch 1 von 2")
+	board := fx.chat.Board(fx.round().Board).Text
+	contains(t, board, "Moderation: carla")
+	contains(t, board, "Neu zwei — **1 Punkt**")
+}

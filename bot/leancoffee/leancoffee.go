@@ -301,7 +301,7 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 		}
 		return c.reply(ctx, key, "n", n, "left", r.Dots-used, "dots", r.Dots)
 	case "phase":
-		if r.Phase == PhaseEnded && roundID != "" {
+		if r.Phase == PhaseEnded {
 			return c.reply(ctx, "err_ended")
 		}
 		return c.reply(ctx, "err_vote_phase", "phase", msgs.T(c.Lang(ctx), "phase_"+string(r.Phase)))

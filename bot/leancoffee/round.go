@@ -57,6 +57,7 @@ type Round struct {
 	Started    time.Time
 	Ended      time.Time
 	Ver        int64 // bumped on every change; orders board renders
+	MVer       int64 // bumped on every change but votes, thumbs and notes (see store.go)
 	Announced  int64 // the Seq whose announcement has been posted (see Feature.onTimer)
 
 	Votes    map[int]int           // topic → dots

@@ -29,7 +29,9 @@ import (
 //	wolbot:<ns>:seen:{<channel key>}:<id>   STRING  event dedupe, shared with the router
 //
 // Every change bumps the round's "ver" field, so a transaction that WATCHes the round key alone
-// notices any concurrent change, including those made by the scripts.
+// notices any concurrent change, including those made by the scripts. Changes to anything but
+// votes, thumbs and notes also bump "mver", which lets the scripts skip returning the round
+// hash to a caller whose cached copy is current.
 
 // retention is how long a round's keys live after its last change.
 const retention = 30 * 24 * time.Hour
@@ -62,10 +64,11 @@ type store struct {
 
 	mu     sync.Mutex
 	topics map[string][]storedTopic // round id → topics 1..n (index n-1)
+	rounds map[string]*Round        // channel key → last decoded round (see run)
 }
 
 func newStore(s *storage.Store) *store {
-	return &store{s: s, topics: make(map[string][]storedTopic)}
+	return &store{s: s, topics: make(map[string][]storedTopic), rounds: make(map[string]*Round)}
 }
 
 func (st *store) keys(chanKey string) keys {
@@ -87,80 +90,96 @@ func (st *store) scriptKeys(k keys, dedupeKey string) []string {
 }
 
 // luaPrelude is shared by all scripts. ARGV[1] is "1" when the script must record the event id
-// in KEYS[9] (a redelivery returns {'dup'}), ARGV[2] that record's TTL in seconds. snap returns
-// what a caller needs to render the board without a second round trip.
+// in KEYS[9] (a redelivery returns {'dup'}), ARGV[2] that record's TTL in seconds, ARGV[3] the
+// expected round id ("" for any), ARGV[4] "<round id>:<mver>" of the caller's cached round
+// (a new round in the channel starts its mver again, so the id is part of the token). snap returns what the caller needs to render the board without a second round
+// trip: the round hash and stats only when the cached copy is stale (they change only through
+// transactions, which bump mver), the votes and thumbs that the scripts themselves change
+// always.
 const luaPrelude = `
-local function snap(status, extra)
-  return {status, extra or '', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]),
-          redis.call('HGETALL', KEYS[3]), redis.call('HGETALL', KEYS[4])}
-end
 if ARGV[1] == '1' and not redis.call('SET', KEYS[9], '1', 'NX', 'EX', ARGV[2]) then
   return {'dup'}
 end
-local r = redis.call('HMGET', KEYS[1], 'id', 'phase', 'dots', 'pertopic', 'topics', 'stage', 'seq', 'topic')
+local r = redis.call('HMGET', KEYS[1], 'id', 'phase', 'mver', FIELDS)
 if not r[1] then return {'none'} end
 if ARGV[3] ~= '' and ARGV[3] ~= r[1] then return {'stale'} end
+-- snap(status, extra, ver, mver, thumbs): ver is the new version if the script changed the
+-- round, mver the new structural version if it changed that too; thumbs includes the thumbs
+-- hash (only the thumbs vote needs it, saving a call on the vote path).
+local function snap(status, extra, ver, mver, thumbs)
+  ver = ver or redis.call('HGET', KEYS[1], 'ver')
+  mver = mver or r[3]
+  local round, stats, th = {}, {}, {}
+  if r[1] .. ':' .. (mver or '') ~= ARGV[4] then
+    round, stats = redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])
+  end
+  if thumbs then th = redis.call('HGETALL', KEYS[4]) end
+  return {status, extra or '', ver, mver, round, redis.call('HGETALL', KEYS[2]), stats, th}
+end
 `
 
-// addTopicScript: ARGV[4] user, ARGV[5] topic JSON, ARGV[6] max topics.
-var addTopicScript = redis.NewScript(luaPrelude + `
+// prelude returns luaPrelude asking HMGET for the script's own round fields, which follow
+// id, phase and mver as r[4], r[5], ...
+func prelude(fields ...string) string {
+	return strings.Replace(luaPrelude, "FIELDS", "'"+strings.Join(fields, "', '")+"'", 1)
+}
+
+// addTopicScript: ARGV[5] user, ARGV[6] topic JSON, ARGV[7] max topics. A topic changes the
+// board's structure, so it bumps mver too.
+var addTopicScript = redis.NewScript(prelude("topics") + `
 if r[2] ~= 'collecting' then return snap('phase') end
-if tonumber(r[5] or '0') >= tonumber(ARGV[6]) then return snap('full') end
+if tonumber(r[4] or '0') >= tonumber(ARGV[7]) then return snap('full') end
 local n = redis.call('HINCRBY', KEYS[1], 'topics', 1)
-redis.call('HSET', KEYS[5], n, ARGV[5])
-redis.call('SADD', KEYS[7], ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'ver', 1)
-return snap('ok', n)
+redis.call('HSET', KEYS[5], n, ARGV[6])
+redis.call('SADD', KEYS[7], ARGV[5])
+local mver = redis.call('HINCRBY', KEYS[1], 'mver', 1)
+return snap('ok', n, redis.call('HINCRBY', KEYS[1], 'ver', 1), mver)
 `)
 
-// voteScript puts (ARGV[6] = "1") or takes back (ARGV[6] = "-1") one dot of user ARGV[4] on
-// topic ARGV[5], within the person's limits. Extra of 'ok' is the dots the user has used.
-var voteScript = redis.NewScript(luaPrelude + `
+// voteScript puts (ARGV[7] = "1") or takes back (ARGV[7] = "-1") one dot of user ARGV[5] on
+// topic ARGV[6], within the person's limits. Extra of 'ok' is the dots the user has used.
+var voteScript = redis.NewScript(prelude("dots", "pertopic", "topics") + `
 if r[2] ~= 'voting' then return snap('phase') end
-local n = tonumber(ARGV[5])
-if not n or n < 1 or n > tonumber(r[5] or '0') then return snap('notopic') end
-local user, ballot = ARGV[4], ARGV[4] .. '|' .. ARGV[5]
-local used = tonumber(redis.call('HGET', KEYS[6], user) or '0')
-local mine = tonumber(redis.call('HGET', KEYS[6], ballot) or '0')
-if ARGV[6] == '1' then
-  if used >= tonumber(r[3]) then return snap('limit', used) end
-  if mine >= tonumber(r[4]) then return snap('topiclimit', mine) end
+local n = tonumber(ARGV[6])
+if not n or n < 1 or n > tonumber(r[6] or '0') then return snap('notopic') end
+local user, ballot = ARGV[5], ARGV[5] .. '|' .. ARGV[6]
+local b = redis.call('HMGET', KEYS[6], user, ballot)
+local used, mine = tonumber(b[1] or '0'), tonumber(b[2] or '0')
+if ARGV[7] == '1' then
+  if used >= tonumber(r[4]) then return snap('limit', used) end
+  if mine >= tonumber(r[5]) then return snap('topiclimit', mine) end
+  if used == 0 then redis.call('SADD', KEYS[7], user) end
   used = used + 1
-  redis.call('HINCRBY', KEYS[6], user, 1)
-  redis.call('HINCRBY', KEYS[6], ballot, 1)
-  redis.call('HINCRBY', KEYS[2], ARGV[5], 1)
-  redis.call('SADD', KEYS[7], user)
+  redis.call('HSET', KEYS[6], user, used, ballot, mine + 1)
+  redis.call('HINCRBY', KEYS[2], ARGV[6], 1)
 else
   if mine <= 0 then return snap('novote', used) end
   used = used - 1
-  redis.call('HINCRBY', KEYS[6], user, -1)
-  redis.call('HINCRBY', KEYS[6], ballot, -1)
-  redis.call('HINCRBY', KEYS[2], ARGV[5], -1)
+  redis.call('HSET', KEYS[6], user, used, ballot, mine - 1)
+  redis.call('HINCRBY', KEYS[2], ARGV[6], -1)
 end
-redis.call('HINCRBY', KEYS[1], 'ver', 1)
-return snap('ok', used)
+return snap('ok', used, redis.call('HINCRBY', KEYS[1], 'ver', 1))
 `)
 
-// thumbsScript records user ARGV[4]'s thumbs vote ARGV[5] for the open vote; ARGV[6] is the
+// thumbsScript records user ARGV[5]'s thumbs vote ARGV[6] for the open vote; ARGV[7] is the
 // expected seq ("" for any). Extra of 'ok' is the number of people taking part.
-var thumbsScript = redis.NewScript(luaPrelude + `
-if r[2] ~= 'discussing' or r[6] ~= 'thumbs' then return snap('phase') end
-if ARGV[6] ~= '' and ARGV[6] ~= r[7] then return snap('stalepoll') end
-redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
-redis.call('SADD', KEYS[7], ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'ver', 1)
-return snap('ok', redis.call('SCARD', KEYS[7]))
+var thumbsScript = redis.NewScript(prelude("stage", "seq") + `
+if r[2] ~= 'discussing' or r[4] ~= 'thumbs' then return snap('phase', '', nil, nil, true) end
+if ARGV[7] ~= '' and ARGV[7] ~= r[5] then return snap('stalepoll', '', nil, nil, true) end
+redis.call('HSET', KEYS[4], ARGV[5], ARGV[6])
+redis.call('SADD', KEYS[7], ARGV[5])
+local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
+return snap('ok', redis.call('SCARD', KEYS[7]), ver, nil, true)
 `)
 
-// noteScript appends note JSON ARGV[5] of user ARGV[4] to the topic under discussion; ARGV[6]
+// noteScript appends note JSON ARGV[6] of user ARGV[5] to the topic under discussion; ARGV[7]
 // is the maximum number of notes. Extra of 'ok' is the topic number.
-var noteScript = redis.NewScript(luaPrelude + `
+var noteScript = redis.NewScript(prelude("topic") + `
 if r[2] ~= 'discussing' then return snap('phase') end
-if redis.call('LLEN', KEYS[8]) >= tonumber(ARGV[6]) then return snap('full') end
-redis.call('RPUSH', KEYS[8], r[8] .. '|' .. ARGV[5])
-redis.call('SADD', KEYS[7], ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'ver', 1)
-return snap('ok', r[8])
+if redis.call('LLEN', KEYS[8]) >= tonumber(ARGV[7]) then return snap('full') end
+redis.call('RPUSH', KEYS[8], r[4] .. '|' .. ARGV[6])
+redis.call('SADD', KEYS[7], ARGV[5])
+return snap('ok', r[4], redis.call('HINCRBY', KEYS[1], 'ver', 1))
 `)
 
 // scriptResult is what every script returns: a status word, an extra value, and (for most
@@ -171,40 +190,83 @@ type scriptResult struct {
 	Round  *Round // nil for 'dup', 'none', 'stale'
 }
 
-// run calls a script with the fixed key layout. One EVALSHA, one round trip.
+// run calls a script with the fixed key layout. One EVALSHA, one round trip. The round's
+// structural fields come from the reply when they changed since the cached copy, else from it.
 func (st *store) run(ctx context.Context, sc *redis.Script, k keys, dedupeKey, ttl, roundID string, args ...any) (scriptResult, error) {
 	flag := "0"
 	if dedupeKey != "" {
 		flag = "1"
 	}
-	argv := append([]any{flag, ttl, roundID}, args...)
+	cached := st.cachedRound(k.chanKey)
+	cachedMVer := ""
+	if cached != nil {
+		cachedMVer = cached.ID + ":" + strconv.FormatInt(cached.MVer, 10)
+	}
+	argv := append([]any{flag, ttl, roundID, cachedMVer}, args...)
 	v, err := sc.Run(ctx, st.s.Client, st.scriptKeys(k, dedupeKey), argv...).Slice()
 	if err != nil {
 		return scriptResult{}, fmt.Errorf("leancoffee: script: %w", err)
 	}
-	res := scriptResult{Status: fmt.Sprint(v[0])}
-	if len(v) >= 6 {
-		res.Extra = fmt.Sprint(v[1])
-		hashes := make([]map[string]string, 4)
-		for i := range hashes {
-			hashes[i] = flatToMap(v[2+i])
-		}
-		r, err := decodeRound(k.chanKey, hashes[0], hashes[1], hashes[2], hashes[3])
-		if err != nil {
+	res := scriptResult{Status: str(v[0])}
+	if len(v) < 8 {
+		return res, nil
+	}
+	res.Extra = str(v[1])
+	ver, _ := strconv.ParseInt(str(v[2]), 10, 64)
+	round, votes, stats, thumbs := flatToMap(v[4]), flatToMap(v[5]), flatToMap(v[6]), flatToMap(v[7])
+	var r *Round
+	if len(round) > 0 || cached == nil {
+		if r, err = decodeRound(k.chanKey, round, votes, stats, thumbs); err != nil {
 			return scriptResult{}, err
 		}
-		res.Round = r
+		st.cacheRound(k.chanKey, r)
+	} else {
+		copied := *cached
+		r = &copied
+		r.Votes, r.Thumbs = decodeVotes(votes), thumbs // thumbs: only the thumbs script returns them
 	}
+	r.Ver = ver
+	res.Round = r
 	return res, nil
+}
+
+// cachedRound and cacheRound keep the last decoded round per channel. Its maps other than
+// Votes and Thumbs are shared by copies and must be treated as read-only.
+func (st *store) cachedRound(chanKey string) *Round {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.rounds[chanKey]
+}
+
+func (st *store) cacheRound(chanKey string, r *Round) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.rounds) > 1000 {
+		clear(st.rounds) // a cache: dropping it costs one fuller reply per channel
+	}
+	copied := *r
+	st.rounds[chanKey] = &copied
 }
 
 func flatToMap(v any) map[string]string {
 	list, _ := v.([]any)
 	m := make(map[string]string, len(list)/2)
 	for i := 0; i+1 < len(list); i += 2 {
-		m[fmt.Sprint(list[i])] = fmt.Sprint(list[i+1])
+		m[str(list[i])] = str(list[i+1])
 	}
 	return m
+}
+
+// str converts a script reply element; bulk strings arrive as string, numbers as int64.
+func str(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	default:
+		return fmt.Sprint(v)
+	}
 }
 
 // load reads a round; it returns errNoRound when the channel has none.
@@ -239,6 +301,7 @@ func (st *store) update(ctx context.Context, k keys, fn func(r *Round) error, be
 			return err
 		}
 		r.Ver++
+		r.MVer++
 		if beforeSave != nil {
 			if err := beforeSave(ctx, r); err != nil {
 				return err
@@ -303,6 +366,7 @@ func (st *store) setField(ctx context.Context, k keys, field, value string) erro
 	_, err := st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, k.round, field, value)
 		p.HIncrBy(ctx, k.round, "ver", 1)
+		p.HIncrBy(ctx, k.round, "mver", 1)
 		return nil
 	})
 	if err != nil {
@@ -395,7 +459,7 @@ func encodeRound(r *Round) map[string]any {
 		"board": r.Board, "prompt": r.Prompt, "topics": r.Topics, "order": joinInts(r.Order),
 		"cur": r.Cur, "topic": r.Topic, "extused": r.ExtUsed, "stage": string(r.Stage), "seq": r.Seq,
 		"due": ms(r.Due), "tstart": ms(r.TopicStart), "started": ms(r.Started), "ended": ms(r.Ended),
-		"ver": r.Ver, "announced": r.Announced,
+		"ver": r.Ver, "mver": r.MVer, "announced": r.Announced,
 	}
 }
 
@@ -414,12 +478,8 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 		Topics: d.int("topics"), Order: d.ints("order"), Cur: d.int("cur"), Topic: d.int("topic"),
 		ExtUsed: d.int("extused"), Seq: d.int64("seq"), Due: d.time("due"),
 		TopicStart: d.time("tstart"), Started: d.time("started"), Ended: d.time("ended"),
-		Ver: d.int64("ver"), Announced: d.int64("announced"),
-		Votes: map[int]int{}, Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
-	}
-	for f, v := range votes {
-		n, _ := strconv.Atoi(f)
-		r.Votes[n], _ = strconv.Atoi(v)
+		Ver: d.int64("ver"), MVer: d.int64("mver"), Announced: d.int64("announced"),
+		Votes: decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
 	}
 	for f, v := range stats {
 		kind, num, _ := strings.Cut(f, ":")
@@ -436,6 +496,15 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 		return nil, fmt.Errorf("leancoffee: round %s in %s: %w", r.ID, chanKey, d.err)
 	}
 	return r, nil
+}
+
+func decodeVotes(votes map[string]string) map[int]int {
+	m := make(map[int]int, len(votes))
+	for f, v := range votes {
+		n, _ := strconv.Atoi(f)
+		m[n], _ = strconv.Atoi(v)
+	}
+	return m
 }
 
 // decoder reads typed fields and keeps the first error, so decodeRound stays one readable block.

@@ -22,6 +22,7 @@ import (
 	_ "time/tzdata" // clock times in Europe/Berlin even where the system has no zone database
 
 	"github.com/mattn/go-isatty"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/wolbot/wolbot/adapters/console"
@@ -132,6 +133,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	redis.SetLogger(redisLogger{log})
 	if err := serve(ctx, cfg, stdin, stdout, stderr, log); err != nil {
 		log.Error().Err(err).Msg("wolbot stopped")
 		return 1
@@ -177,4 +179,12 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil
+}
+
+// redisLogger sends go-redis' own messages (dial retries and the like) to our log at debug
+// level; the errors that matter reach us as return values and are logged with context there.
+type redisLogger struct{ log zerolog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Debug().Str("component", "go-redis").Msgf(format, v...)
 }
