@@ -1,0 +1,164 @@
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/wolbot/wolbot/adapters"
+)
+
+// Post creates a post in channel (a channel id).
+func (a *Adapter) Post(ctx context.Context, channel string, msg adapters.Message) (adapters.PostRef, error) {
+	return a.createPost(ctx, "create post", channel, msg)
+}
+
+// createPost creates a post. The pending post id makes a retry safe: Mattermost answers a
+// second request with the same pending id within 30 seconds with the post the first one made.
+func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapters.Message) (adapters.PostRef, error) {
+	if channel == "" {
+		return adapters.PostRef{}, fmt.Errorf("mattermost: %s: no channel: %w", op, adapters.ErrNotFound)
+	}
+	p := a.newPost(channel, msg)
+	p.PendingPostId = a.botID + ":" + model.NewId()
+	created, err := call(ctx, a, op, func(ctx context.Context) (*model.Post, *model.Response, error) {
+		return a.client.CreatePost(ctx, p)
+	})
+	if err != nil {
+		return adapters.PostRef{}, err
+	}
+	return adapters.PostRef{Channel: created.ChannelId, ID: created.Id}, nil
+}
+
+// Update replaces the text and buttons of one of the bot's posts in place. A message without
+// buttons removes the post's attachment.
+func (a *Adapter) Update(ctx context.Context, ref adapters.PostRef, msg adapters.Message) error {
+	if ref.ID == "" {
+		return fmt.Errorf("mattermost: update post: no post id: %w", adapters.ErrNotFound)
+	}
+	text := msg.Text
+	props := model.StringInterface{}
+	if len(msg.Buttons) > 0 {
+		props[model.PostPropsAttachments] = a.attachments(msg.Buttons)
+	}
+	patch := &model.PostPatch{Message: &text, Props: &props}
+	_, err := call(ctx, a, "update post", func(ctx context.Context) (*model.Post, *model.Response, error) {
+		return a.client.PatchPost(ctx, ref.ID, patch)
+	})
+	return err
+}
+
+// DirectMessage opens (or reuses) the direct channel between the bot and user (an id or a
+// handle) and posts msg there.
+func (a *Adapter) DirectMessage(ctx context.Context, user string, msg adapters.Message) (adapters.PostRef, error) {
+	id, err := a.userID(ctx, user)
+	if err != nil {
+		return adapters.PostRef{}, fmt.Errorf("mattermost: direct message: %w", err)
+	}
+	channel, err := a.directChannel(ctx, id)
+	if err != nil {
+		return adapters.PostRef{}, err
+	}
+	return a.createPost(ctx, "direct message", channel, msg)
+}
+
+// directChannel returns the id of the direct channel between the bot and a user, creating it
+// if need be (Mattermost returns the existing one when there is one).
+func (a *Adapter) directChannel(ctx context.Context, userID string) (string, error) {
+	if id, ok := a.knownDM(userID); ok {
+		return id, nil
+	}
+	ch, err := call(ctx, a, "open direct channel", func(ctx context.Context) (*model.Channel, *model.Response, error) {
+		return a.client.CreateDirectChannel(ctx, a.botID, userID)
+	})
+	if err != nil {
+		return "", err
+	}
+	a.rememberDM(userID, ch.Id)
+	return ch.Id, nil
+}
+
+func (a *Adapter) knownDM(userID string) (string, bool) {
+	a.dmMu.Lock()
+	defer a.dmMu.Unlock()
+	id, ok := a.dms[userID]
+	return id, ok
+}
+
+func (a *Adapter) rememberDM(userID, channelID string) {
+	a.dmMu.Lock()
+	defer a.dmMu.Unlock()
+	if len(a.dms) >= maxCachedUsers {
+		clear(a.dms)
+	}
+	a.dms[userID] = channelID
+}
+
+// CreatePrivateChannel creates a private channel in team (an id or a team name) whose display
+// name is name and whose URL name is derived from it plus a random suffix, adds the members
+// (ids or handles) and returns the channel id. If adding a member fails, the id of the channel
+// already created is returned together with the error.
+func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, members []string) (string, error) {
+	display := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), "#"))
+	if display == "" {
+		return "", errors.New("mattermost: create private channel: empty name")
+	}
+	teamID, err := a.teamID(ctx, team)
+	if err != nil {
+		return "", fmt.Errorf("mattermost: create private channel: %w", err)
+	}
+	// Resolve every member first, so that an unknown handle fails before a channel exists.
+	ids := make([]string, 0, len(members))
+	for _, m := range members {
+		id, err := a.userID(ctx, m)
+		if err != nil {
+			return "", fmt.Errorf("mattermost: create private channel: member %q: %w", m, err)
+		}
+		ids = append(ids, id)
+	}
+	ch := &model.Channel{
+		TeamId:      teamID,
+		Type:        model.ChannelTypePrivate,
+		Name:        channelSlug(display, model.NewId()[:8]),
+		DisplayName: truncateRunes(display, model.ChannelDisplayNameMaxRunes),
+	}
+	created, err := call(ctx, a, "create private channel", func(ctx context.Context) (*model.Channel, *model.Response, error) {
+		return a.client.CreateChannel(ctx, ch)
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		if id == a.botID {
+			continue // the creator is a member already
+		}
+		_, err := call(ctx, a, "add channel member", func(ctx context.Context) (*model.ChannelMember, *model.Response, error) {
+			return a.client.AddChannelMember(ctx, created.Id, id)
+		})
+		if err != nil {
+			return created.Id, fmt.Errorf("mattermost: create private channel %s: add member %s: %w", created.Id, id, err)
+		}
+	}
+	return created.Id, nil
+}
+
+// teamID resolves a team id or team name to an id; a valid id is taken as-is without a call.
+func (a *Adapter) teamID(ctx context.Context, team string) (string, error) {
+	team = strings.TrimSpace(team)
+	if team == "" {
+		return "", fmt.Errorf("no team: %w", adapters.ErrNotFound)
+	}
+	if model.IsValidId(team) {
+		return team, nil
+	}
+	t, err := call(ctx, a, "get team by name", func(ctx context.Context) (*model.Team, *model.Response, error) {
+		return a.client.GetTeamByName(ctx, strings.ToLower(team), "")
+	})
+	if err != nil {
+		return "", err
+	}
+	return t.Id, nil
+}
