@@ -13,6 +13,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,7 +27,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
-	"github.com/wolbot/wolbot/adapters/console"
+	"github.com/wolbot/wolbot/adapters/mattermost"
+	"github.com/wolbot/wolbot/adapters/slack"
 	"github.com/wolbot/wolbot/bot"
 	"github.com/wolbot/wolbot/bot/leancoffee"
 	"github.com/wolbot/wolbot/storage"
@@ -46,6 +49,10 @@ type config struct {
 	Location  *time.Location
 	Channel   string
 	Locale    string
+	Listen    string // "" means: no listener (the console's default)
+
+	Mattermost mattermost.Options
+	Slack      slack.Options
 }
 
 // setting is one configuration variable: its environment name, flag name, default, meaning.
@@ -61,6 +68,16 @@ var settings = []setting{
 	{"WOLBOT_TIMEZONE", "timezone", "Europe/Berlin", "Time zone of clock times shown in chat."},
 	{"WOLBOT_CONSOLE_CHANNEL", "console-channel", "allgemein", "Console: the channel a session starts in."},
 	{"WOLBOT_CONSOLE_LOCALE", "console-locale", "", "Console: locale reported for every user (de, en); empty means German."},
+	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
+	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
+	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
+	{"MATTERMOST_URL", "mattermost-url", "", "Mattermost server URL; selects the Mattermost adapter."},
+	{"MATTERMOST_TOKEN", "mattermost-token", "", "Access token of the Mattermost bot account."},
+	{"MATTERMOST_COMMAND_TOKENS", "mattermost-command-tokens", "", "Comma-separated tokens of the Mattermost slash commands (wolbot mattermost setup prints them)."},
+	{"SLACK_BOT_TOKEN", "slack-bot-token", "", "Slack bot token (xoxb-…); selects the Slack adapter."},
+	{"SLACK_APP_TOKEN", "slack-app-token", "", "Slack app-level token (xapp-…) for Socket Mode, the default."},
+	{"SLACK_SIGNING_SECRET", "slack-signing-secret", "", "Slack signing secret: enables HTTP mode (/slack/events, /slack/commands, /slack/interactivity)."},
+	{"SLACK_API_URL", "slack-api-url", "", "Slack Web API base URL; empty means Slack's own (for proxies and tests)."},
 }
 
 // loadConfig reads flags over environment over defaults. A wrong value is an error that names
@@ -78,10 +95,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "wolbot – Working Out Loud circles, Lean Coffee and short impulses for municipal youth welfare.\n\n")
-		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n\nWith nothing configured, wolbot runs the console chat with an embedded Redis.\n\n")
-		fmt.Fprintf(stderr, "%-24s %-16s %s\n", "VARIABLE", "DEFAULT", "MEANING")
+		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n\n")
+		fmt.Fprintf(stderr, "With nothing configured, wolbot runs the console chat with an embedded Redis.\n")
+		fmt.Fprintf(stderr, "MATTERMOST_URL selects Mattermost, SLACK_BOT_TOKEN selects Slack.\n\n")
+		fmt.Fprintf(stderr, "%-26s %-14s %s\n", "VARIABLE", "DEFAULT", "MEANING")
 		for _, s := range settings {
-			fmt.Fprintf(stderr, "%-24s %-16s %s\n", s.env, s.def, s.help)
+			fmt.Fprintf(stderr, "%-26s %-14s %s\n", s.env, s.def, s.help)
 		}
 		fmt.Fprintf(stderr, "\nEvery variable is also a flag: --redis-url, --namespace, --admins, …\n")
 	}
@@ -97,10 +116,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		Channel:   *values["WOLBOT_CONSOLE_CHANNEL"],
 		Locale:    *values["WOLBOT_CONSOLE_LOCALE"],
 	}
-	for _, a := range strings.Split(*values["WOLBOT_ADMINS"], ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			cfg.Admins = append(cfg.Admins, a)
-		}
+	cfg.Admins = splitList(*values["WOLBOT_ADMINS"])
+	cfg.Listen = *values["WOLBOT_LISTEN"]
+	cfg.Mattermost = mattermost.Options{
+		URL: *values["MATTERMOST_URL"], Token: *values["MATTERMOST_TOKEN"], PublicURL: *values["WOLBOT_PUBLIC_URL"],
+		CommandTokens: splitList(*values["MATTERMOST_COMMAND_TOKENS"]), ActionSecret: []byte(*values["WOLBOT_ACTION_SECRET"]),
+	}
+	cfg.Slack = slack.Options{
+		BotToken: *values["SLACK_BOT_TOKEN"], AppToken: *values["SLACK_APP_TOKEN"],
+		SigningSecret: *values["SLACK_SIGNING_SECRET"], APIURL: *values["SLACK_API_URL"],
 	}
 	var err error
 	if cfg.LogLevel, err = zerolog.ParseLevel(*values["WOLBOT_LOG_LEVEL"]); err != nil || *values["WOLBOT_LOG_LEVEL"] == "" {
@@ -124,6 +148,9 @@ func newLogger(w io.Writer, level zerolog.Level) zerolog.Logger {
 
 // run is main without the process: it returns the exit code, so tests can drive it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if code, ok := runSubcommand(ctx, args, stdout, stderr, getenv); ok {
+		return code
+	}
 	cfg, err := loadConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -142,6 +169,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Writer, log zerolog.Logger) error {
+	name, err := platformName(cfg)
+	if err != nil {
+		return err
+	}
 	store, err := storage.Open(ctx, storage.Options{URL: cfg.RedisURL, Namespace: cfg.Namespace})
 	if err != nil {
 		return err
@@ -153,30 +184,57 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 		log.Info().Str("namespace", cfg.Namespace).Msg("connected to Redis")
 	}
 
-	chat := console.New(console.Options{
-		In: stdin, Out: stdout, Err: stderr, Channel: cfg.Channel, Locale: cfg.Locale, Logger: log,
-	})
+	chat, err := newPlatform(ctx, name, cfg, stdin, stdout, stderr, log)
+	if err != nil {
+		return err
+	}
 	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log})
 	b := bot.New(bot.Options{Store: store, Chat: chat, Admins: cfg.Admins, Logger: log})
 	b.Handle("lc", leancoffee.New(leancoffee.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Logger: log,
 	}), "leancoffee")
 
-	// The timer loop stops after the chat does: at end of input, in-flight handlers finish
-	// and unstarted claims are released for the next process.
-	timerCtx, stopTimers := context.WithCancel(context.WithoutCancel(ctx))
+	// Background work stops after the chat does: at end of input or on a signal, in-flight
+	// timer handlers finish and unstarted claims are released for the next process.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := timers.Run(timerCtx); err != nil {
+		if err := timers.Run(bgCtx); err != nil {
 			log.Error().Err(err).Msg("timer loop stopped")
 		}
 	})
-	log.Info().Msg("wolbot console ready")
+	listen := cfg.Listen
+	if listen == "" && name != "console" {
+		listen = ":8080"
+	}
+	var srv *http.Server
+	if listen != "" {
+		srv = newHTTPServer(listen, store, chat, b)
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			stopBackground()
+			wg.Wait()
+			return fmt.Errorf("WOLBOT_LISTEN=%q: %w", listen, err)
+		}
+		log.Info().Str("addr", ln.Addr().String()).Msg("HTTP listener ready")
+		wg.Go(func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error().Err(err).Msg("HTTP listener stopped")
+			}
+		})
+	}
+	log.Info().Str("platform", name).Msg("wolbot ready")
 	err = chat.Run(ctx, b)
-	stopTimers()
+	if srv != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopBackground()
 	wg.Wait()
 	if err != nil {
-		return fmt.Errorf("console: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

@@ -282,6 +282,10 @@ func TestConfiguration(t *testing.T) {
 		{"bad namespace names the variable", nil, map[string]string{"WOLBOT_NAMESPACE": "a:b"}, 2, "WOLBOT_NAMESPACE"},
 		{"unreachable redis stops start-up", nil, map[string]string{"REDIS_URL": "redis://127.0.0.1:1"}, 1, "storage"},
 		{"stray argument", []string{"lc"}, nil, 2, "unexpected argument"},
+		{"two platforms at once", nil, map[string]string{"MATTERMOST_URL": "http://mm", "SLACK_BOT_TOKEN": "xoxb"}, 1, "one wolbot per chat platform"},
+		{"mattermost without token names it", nil, map[string]string{"MATTERMOST_URL": "http://127.0.0.1:1"}, 1, "MATTERMOST_TOKEN"},
+		{"slack without app token or secret names them", nil, map[string]string{"SLACK_BOT_TOKEN": "xoxb"}, 1, "SLACK_APP_TOKEN"},
+		{"mattermost setup needs a team", []string{"mattermost", "setup"}, nil, 2, "--team is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
