@@ -75,6 +75,10 @@ type Button struct {
 type Message struct {
 	Text    string
 	Buttons []Button
+	// Key, when set, is an idempotency key for Post and DirectMessage: a retry with the same
+	// key after a crash must not post twice. Adapters pass it to the platform where the
+	// platform can dedupe by it and document how long that holds; others ignore it.
+	Key string
 }
 
 // PostRef identifies a post so that it can be updated later.

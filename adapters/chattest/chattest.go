@@ -40,6 +40,9 @@ type Recorder struct {
 	calls []Call
 	seq   int
 	fail  func(op Op) error
+	keyed map[string]string // Message.Key → post id: the recorder dedupes keyed posts like a platform would
+	// Duplicates counts keyed posts that were refused as repeats.
+	Duplicates int
 }
 
 // SetFail installs a hook consulted before each call; a non-nil error is returned instead of
@@ -61,8 +64,19 @@ func (r *Recorder) record(c Call) (Call, error) {
 		}
 	}
 	if c.Op == OpPost || c.Op == OpDM {
+		if id, ok := r.keyed[c.Msg.Key]; ok && c.Msg.Key != "" {
+			r.Duplicates++
+			c.PostID = id
+			return c, nil
+		}
 		r.seq++
 		c.PostID = fmt.Sprintf("p%d", r.seq)
+		if c.Msg.Key != "" {
+			if r.keyed == nil {
+				r.keyed = make(map[string]string)
+			}
+			r.keyed[c.Msg.Key] = c.PostID
+		}
 	}
 	r.calls = append(r.calls, c)
 	return c, nil

@@ -50,8 +50,9 @@ type Console struct {
 
 	mu       sync.Mutex // guards the fields below and serialises writes to opts.Out
 	nextPost int
-	created  map[string]bool       // private channel ids created by this Console
-	posts    map[string][]postInfo // channel → posts with buttons, oldest first
+	created  map[string]bool             // private channel ids created by this Console
+	keyed    map[string]adapters.PostRef // Message.Key → post made with it, in this process
+	posts    map[string][]postInfo       // channel → posts with buttons, oldest first
 }
 
 // postInfo is what a click needs to know about an earlier post.
@@ -111,12 +112,21 @@ func (c *Console) DirectMessage(ctx context.Context, user string, msg adapters.M
 func (c *Console) post(channel string, msg adapters.Message, op string) (adapters.PostRef, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if ref, ok := c.keyed[msg.Key]; ok && msg.Key != "" {
+		return ref, nil // idempotency: printed already by this process
+	}
 	c.nextPost++
 	ref := adapters.PostRef{Channel: channel, ID: "console-" + c.runID + "-p" + strconv.Itoa(c.nextPost)}
 	if err := c.write(render(c.header(channel, "")+":", msg)); err != nil {
 		return adapters.PostRef{}, fmt.Errorf("console: %s: %w", op, err)
 	}
 	c.track(ref, msg.Buttons)
+	if msg.Key != "" {
+		if c.keyed == nil {
+			c.keyed = make(map[string]adapters.PostRef)
+		}
+		c.keyed[msg.Key] = ref
+	}
 	return ref, nil
 }
 

@@ -275,3 +275,17 @@ func TestConcurrentPostsDoNotInterleave(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyedPostPrintedOnce(t *testing.T) {
+	var out strings.Builder
+	c := New(Options{Out: &out})
+	msg := adapters.Message{Text: "Kurzimpuls", Key: "imp:anna:1"}
+	r1, err1 := c.DirectMessage(context.Background(), "anna", msg)
+	r2, err2 := c.DirectMessage(context.Background(), "anna", msg)
+	if err1 != nil || err2 != nil || r1 != r2 {
+		t.Fatalf("refs %v %v, errors %v %v", r1, r2, err1, err2)
+	}
+	if n := strings.Count(out.String(), "[@anna] wolbot:"); n != 1 {
+		t.Errorf("printed %d times, want once:\n%s", n, out.String())
+	}
+}

@@ -2,6 +2,8 @@ package mattermost
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,12 +20,17 @@ func (a *Adapter) Post(ctx context.Context, channel string, msg adapters.Message
 
 // createPost creates a post. The pending post id makes a retry safe: Mattermost answers a
 // second request with the same pending id within 30 seconds with the post the first one made.
+// A Message.Key becomes that pending id, so a caller's own retry after a crash is deduped too,
+// within the same 30 seconds.
 func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapters.Message) (adapters.PostRef, error) {
 	if channel == "" {
 		return adapters.PostRef{}, fmt.Errorf("mattermost: %s: no channel: %w", op, adapters.ErrNotFound)
 	}
 	p := a.newPost(channel, msg)
 	p.PendingPostId = a.botID + ":" + model.NewId()
+	if msg.Key != "" {
+		p.PendingPostId = a.botID + ":" + keyID(msg.Key)
+	}
 	created, err := call(ctx, a, op, func(ctx context.Context) (*model.Post, *model.Response, error) {
 		return a.client.CreatePost(ctx, p)
 	})
@@ -161,4 +168,10 @@ func (a *Adapter) teamID(ctx context.Context, team string) (string, error) {
 		return "", err
 	}
 	return t.Id, nil
+}
+
+// keyID turns an idempotency key into the 26-character id shape Mattermost uses.
+func keyID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return strings.ToLower(base32.StdEncoding.EncodeToString(sum[:]))[:26]
 }
