@@ -8,8 +8,11 @@ require (
 	github.com/mattermost/mattermost/server/public v0.4.1
 	github.com/mattn/go-isatty v0.0.22
 	github.com/redis/go-redis/v9 v9.23.0
+	github.com/rickar/cal/v2 v2.1.13
+	github.com/robfig/cron/v3 v3.0.1
 	github.com/rs/zerolog v1.35.1
 	github.com/slack-go/slack v0.34.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

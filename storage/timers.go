@@ -136,28 +136,53 @@ func (t *Timers) handler(kind string) TimerHandler {
 // count back to zero. A zero Due means now. A running claim of the old timer is dropped, so that
 // claim's ack cannot delete the new timer.
 func (t *Timers) Schedule(ctx context.Context, tm Timer) error {
-	if tm.ID == "" {
-		return errors.New("storage: timers: schedule: empty id")
+	return t.ScheduleMany(ctx, []Timer{tm})
+}
+
+// scheduleBatch bounds one MULTI of ScheduleMany: large enough that a fan-out to thousands
+// costs a handful of round trips, small enough not to stall Redis for others.
+const scheduleBatch = 500
+
+// ScheduleMany is Schedule for many timers, in transactions of up to 500 timers each: a
+// fan-out of 10,000 deliveries costs 20 round trips instead of 10,000. Each timer is scheduled
+// atomically; on an error, the batches before it are scheduled and the rest are not.
+func (t *Timers) ScheduleMany(ctx context.Context, tms []Timer) error {
+	now := t.opts.Now()
+	earliest := int64(math.MaxInt64)
+	for start := 0; start < len(tms); start += scheduleBatch {
+		batch := tms[start:min(start+scheduleBatch, len(tms))]
+		dues := make([]int64, len(batch))
+		for i, tm := range batch {
+			if tm.ID == "" {
+				return errors.New("storage: timers: schedule: empty id")
+			}
+			if tm.Kind == "" || strings.Contains(tm.Kind, "|") {
+				return fmt.Errorf("storage: timers: schedule %s: kind %q must be non-empty without '|'", tm.ID, tm.Kind)
+			}
+			due := tm.Due
+			if due.IsZero() {
+				due = now
+			}
+			dues[i] = due.UnixMilli()
+			earliest = min(earliest, dues[i])
+		}
+		// Unconditional writes only, so MULTI is enough; the keys share a slot, so it is Cluster-safe.
+		_, err := t.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, tm := range batch {
+				p.ZAdd(ctx, t.dueKey, redis.Z{Score: float64(dues[i]), Member: tm.ID})
+				p.HSet(ctx, t.dataKey, tm.ID, encodeTimer(0, dues[i], tm.Kind, tm.Payload))
+				p.HDel(ctx, t.claims, tm.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			if len(batch) == 1 {
+				return fmt.Errorf("storage: timers: schedule %s: %w", batch[0].ID, err)
+			}
+			return fmt.Errorf("storage: timers: schedule %d timers from %s: %w", len(batch), batch[0].ID, err)
+		}
 	}
-	if tm.Kind == "" || strings.Contains(tm.Kind, "|") {
-		return fmt.Errorf("storage: timers: schedule %s: kind %q must be non-empty without '|'", tm.ID, tm.Kind)
-	}
-	due := tm.Due
-	if due.IsZero() {
-		due = t.opts.Now()
-	}
-	ms := due.UnixMilli()
-	// Unconditional writes only, so MULTI is enough; the keys share a slot, so it is Cluster-safe.
-	_, err := t.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, t.dueKey, redis.Z{Score: float64(ms), Member: tm.ID})
-		p.HSet(ctx, t.dataKey, tm.ID, encodeTimer(0, ms, tm.Kind, tm.Payload))
-		p.HDel(ctx, t.claims, tm.ID)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("storage: timers: schedule %s: %w", tm.ID, err)
-	}
-	if ms < t.wakeAt.Load() {
+	if earliest < t.wakeAt.Load() {
 		select {
 		case t.wake <- struct{}{}:
 		default: // a wake-up is already pending

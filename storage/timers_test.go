@@ -693,3 +693,59 @@ func BenchmarkClaimAck(b *testing.B) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestScheduleManyFiresEachOnce schedules more timers than one batch holds: every one fires
+// exactly once, and a rescheduled id keeps one timer.
+func TestScheduleManyFiresEachOnce(t *testing.T) {
+	s := redistest.Store(t)
+	tm := storage.NewTimers(s, storage.TimerOptions{MaxWait: 50 * time.Millisecond, Concurrency: 32, Batch: 64})
+	var mu sync.Mutex
+	fired := map[string]int{}
+	tm.Handle("many", func(ctx context.Context, t storage.Timer) error {
+		mu.Lock()
+		defer mu.Unlock()
+		fired[t.ID]++
+		return nil
+	})
+	const n = 1200 // more than two batches of scheduleBatch
+	batch := make([]storage.Timer, n)
+	for i := range batch {
+		batch[i] = storage.Timer{ID: fmt.Sprintf("m%d", i), Kind: "many", Due: time.Now().Add(100 * time.Millisecond)}
+	}
+	batch = append(batch, storage.Timer{ID: "m0", Kind: "many"}) // the same id again: still one timer
+	ctx := context.Background()
+	if err := tm.ScheduleMany(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := tm.Pending(ctx); p != n {
+		t.Fatalf("%d pending, want %d", p, n)
+	}
+	if err := tm.ScheduleMany(ctx, []storage.Timer{{ID: "bad"}}); err == nil {
+		t.Error("a timer without kind was accepted")
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = tm.Run(runCtx) }()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		got := len(fired)
+		mu.Unlock()
+		if got == n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(fired) != n {
+		t.Fatalf("%d of %d timers fired", len(fired), n)
+	}
+	for id, c := range fired {
+		if c != 1 {
+			t.Errorf("%s fired %d times", id, c)
+		}
+	}
+}

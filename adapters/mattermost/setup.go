@@ -31,6 +31,12 @@ var Commands = []Command{
 		Description: "Lean Coffee: Themen sammeln, abstimmen, besprechen (/lc hilfe)",
 		Hint:        "[start | thema | stimme | weiter | status | ende | hilfe]",
 	},
+	{
+		Trigger:     "impuls",
+		DisplayName: "Kurzimpulse",
+		Description: "Kurzimpulse für Leitung und Planung: abonnieren, pausieren, Archiv (/impuls hilfe)",
+		Hint:        "[abo | jetzt | pause 4w | weiter | archiv | status | stopp | hilfe]",
+	},
 }
 
 // Setup registers [Commands] as slash commands of team (a team name or id) pointing at

@@ -26,7 +26,14 @@ func TestSetupCreatesThenUpdates(t *testing.T) {
 	if len(cmds) != len(Commands) {
 		t.Fatalf("%d commands, want %d", len(cmds), len(Commands))
 	}
-	first := cmds[0]
+	var first model.Command
+	var tokens []string
+	for _, c := range cmds {
+		tokens = append(tokens, c.Token)
+		if c.Trigger == "lc" {
+			first = c
+		}
+	}
 	if first.Trigger != "lc" || first.TeamId != f.team.Id || first.Method != model.CommandMethodPost ||
 		first.URL != testPublicURL+CommandPath || !first.AutoComplete || first.AutoCompleteDesc == "" {
 		t.Errorf("command %+v", first)
@@ -57,7 +64,7 @@ func TestSetupCreatesThenUpdates(t *testing.T) {
 
 	// With the token configured already, setup says so instead of asking for it.
 	out.Reset()
-	opts.CommandTokens = []string{first.Token}
+	opts.CommandTokens = tokens
 	if err := Setup(ctx, opts, "kommunen", &out); err != nil {
 		t.Fatal(err)
 	}

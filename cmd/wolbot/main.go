@@ -13,10 +13,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +32,7 @@ import (
 	"github.com/wolbot/wolbot/adapters/mattermost"
 	"github.com/wolbot/wolbot/adapters/slack"
 	"github.com/wolbot/wolbot/bot"
+	"github.com/wolbot/wolbot/bot/impulses"
 	"github.com/wolbot/wolbot/bot/leancoffee"
 	"github.com/wolbot/wolbot/storage"
 )
@@ -51,6 +54,9 @@ type config struct {
 	Locale    string
 	Listen    string // "" means: no listener (the console's default)
 
+	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
+	ImpulseRate                                   float64
+
 	Mattermost mattermost.Options
 	Slack      slack.Options
 }
@@ -68,6 +74,10 @@ var settings = []setting{
 	{"WOLBOT_TIMEZONE", "timezone", "Europe/Berlin", "Time zone of clock times shown in chat."},
 	{"WOLBOT_CONSOLE_CHANNEL", "console-channel", "allgemein", "Console: the channel a session starts in."},
 	{"WOLBOT_CONSOLE_LOCALE", "console-locale", "", "Console: locale reported for every user (de, en); empty means German."},
+	{"WOLBOT_IMPULSE_SCHEDULE", "impulse-schedule", impulses.DefaultSchedule, "Cron expression of impulse slots (CRON_TZ=…, @every 2s for demos); an admin's /impuls zeitplan, stored in Redis, wins."},
+	{"WOLBOT_IMPULSE_HOLIDAYS", "impulse-holidays", "", "German state (NW, BY, …) whose public holidays skip an impulse slot; empty skips none."},
+	{"WOLBOT_IMPULSE_RATE", "impulse-rate", "10", "Impulses sent per second, all replicas together."},
+	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
 	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
@@ -127,6 +137,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		SigningSecret: *values["SLACK_SIGNING_SECRET"], APIURL: *values["SLACK_API_URL"],
 	}
 	var err error
+	cfg.ImpulseSchedule = *values["WOLBOT_IMPULSE_SCHEDULE"]
+	cfg.ImpulseHolidays = *values["WOLBOT_IMPULSE_HOLIDAYS"]
+	cfg.ImpulsesDir = *values["WOLBOT_IMPULSES_DIR"]
+	if cfg.ImpulseRate, err = strconv.ParseFloat(*values["WOLBOT_IMPULSE_RATE"], 64); err != nil || !(cfg.ImpulseRate > 0) || math.IsInf(cfg.ImpulseRate, 0) {
+		return config{}, fmt.Errorf("WOLBOT_IMPULSE_RATE=%q: want a positive number of messages per second", *values["WOLBOT_IMPULSE_RATE"])
+	}
 	if cfg.LogLevel, err = zerolog.ParseLevel(*values["WOLBOT_LOG_LEVEL"]); err != nil || *values["WOLBOT_LOG_LEVEL"] == "" {
 		return config{}, fmt.Errorf("WOLBOT_LOG_LEVEL=%q: want debug, info, warn or error", *values["WOLBOT_LOG_LEVEL"])
 	}
@@ -193,6 +209,18 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	b.Handle("lc", leancoffee.New(leancoffee.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Logger: log,
 	}), "leancoffee")
+	lib, libErrs := impulses.LoadLibrary(impulses.Builtin, cfg.ImpulsesDir)
+	for _, e := range libErrs {
+		log.Error().Err(e).Msg("impulse library: file skipped") // "<file>:<line>: <problem>"
+	}
+	imp, err := impulses.New(ctx, impulses.Options{
+		Store: store, Chat: chat, Timers: timers, Library: lib, Schedule: cfg.ImpulseSchedule,
+		HolidayState: cfg.ImpulseHolidays, Rate: cfg.ImpulseRate, Location: cfg.Location, Logger: log,
+	})
+	if err != nil {
+		return err // names WOLBOT_IMPULSE_SCHEDULE or WOLBOT_IMPULSE_HOLIDAYS
+	}
+	b.Handle("impuls", imp, "impulse", "impulses")
 
 	// Background work stops after the chat does: at end of input or on a signal, in-flight
 	// timer handlers finish and unstarted claims are released for the next process.
@@ -233,6 +261,7 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	}
 	stopBackground()
 	wg.Wait()
+	imp.Close(context.WithoutCancel(ctx)) // writes the last delivery counts
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -1,0 +1,283 @@
+package impulses
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/storage"
+)
+
+// Delivery, step by step (see doc.go for the guarantees):
+//
+//	slot timer ──► onSlot: holiday? ─► one "impulse.deliver" timer per active subscriber
+//	                      └─► slot timer moved to the next slot after now
+//	deliver timer ──► onDeliver: reserve (Lua: read the subscriber, choose the first impulse of
+//	                  their series not in the archive, reserve it) ─► rate limiter
+//	                  ─► post with Message.Key ─► commit (Lua) ─► statistics (best effort)
+
+const (
+	// maxDeliverAttempts is how often a failing post is retried before the timer gives up. The
+	// reservation stays, so the next slot finishes that delivery (takeover) before its own.
+	maxDeliverAttempts = 8
+	// maxSteps bounds one delivery's loop of reserving, following a changed language or
+	// audience, and finishing an abandoned delivery first.
+	maxSteps = 5
+)
+
+// onSlot runs when a slot is due: it fans out one delivery timer per active subscriber and
+// moves the slot timer on. A redelivered slot timer creates no second delivery: delivery
+// timer ids are fixed per subscriber and slot, and on a redelivery those already there or
+// already delivered are left alone.
+func (f *Feature) onSlot(ctx context.Context, t storage.Timer) error {
+	slot := t.Due
+	log := f.log.With().Time("slot", slot).Int("attempt", t.Attempt).Logger()
+	if name := f.holidays.name(slot, f.loc); name != "" {
+		log.Info().Str("holiday", name).Str("state", f.holidays.state).Msg("impulse slot skipped: public holiday")
+	} else {
+		n, err := f.fanOut(ctx, slot, t.Attempt > 1)
+		if err != nil {
+			return err // redelivered after a backoff; what was scheduled stays scheduled
+		}
+		log.Info().Int("deliveries", n).Msg("impulse slot fanned out")
+	}
+	// The next slot counts from now, not from this slot: after downtime the missed slot above
+	// is delivered once, and the ones missed in between are not made up.
+	sch, _, err := f.schedule(ctx)
+	if err != nil {
+		return err
+	}
+	return f.scheduleSlot(ctx, sch, later(f.now(), slot))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// fanOut schedules the deliveries of slot. It reads each subscriber's language and audience
+// with the scan (one pipeline per batch), so a delivery usually needs no read of its own. On a
+// redelivery of the slot timer it skips subscribers that already have this slot's timer or got
+// this slot's impulse, so it neither disturbs a delivery under way nor repeats one.
+func (f *Feature) fanOut(ctx context.Context, slot time.Time, redelivery bool) (int, error) {
+	slotMS := slot.UnixMilli()
+	total := 0
+	err := f.st.eachActive(ctx, func(ids []string) error {
+		rows, err := f.st.fields(ctx, ids, "lang", "audience", "last_slot", "inflight_slot", "active")
+		if err != nil {
+			return err
+		}
+		var todo []storage.Timer
+		for i, id := range ids {
+			if str(rows[i][4]) != "1" {
+				continue // an index entry left by a crash; the hash is the truth
+			}
+			if redelivery {
+				last, _ := strconv.ParseInt(str(rows[i][2]), 10, 64)
+				inflight, _ := strconv.ParseInt(str(rows[i][3]), 10, 64)
+				if last >= slotMS || inflight == slotMS {
+					continue // delivered, or being delivered
+				}
+				if _, exists, err := f.timers.Get(ctx, deliveryTimerID(id, slotMS)); err != nil {
+					return err
+				} else if exists {
+					continue
+				}
+			}
+			todo = append(todo, deliveryTimer(delivery{sub: id, slot: slotMS, lang: str(rows[i][0]), audience: str(rows[i][1])}, slot))
+		}
+		total += len(todo)
+		return f.timers.ScheduleMany(ctx, todo)
+	})
+	return total, err
+}
+
+// delivery is the payload of a delivery timer.
+type delivery struct {
+	sub   string
+	slot  int64 // unix ms: the slot's time, or the request's time for /impuls jetzt
+	force bool  // deliver despite a pause (/impuls jetzt)
+	waits int   // how often it waited for another slot's delivery already
+	// lang and audience are the subscriber's as the fan-out read them: which series to offer
+	// the reservation. Should they have changed, the script says so and the delivery asks again.
+	lang, audience string
+}
+
+func deliveryTimerID(sub string, slotMS int64) string {
+	return "imp:" + sub + ":" + strconv.FormatInt(slotMS, 10)
+}
+
+// deliveryTimer builds the delivery timer; the payload is
+// "<slot>|<force>|<waits>|<lang>|<audience>|<sub>".
+func deliveryTimer(d delivery, due time.Time) storage.Timer {
+	fl := "0"
+	if d.force {
+		fl = "1"
+	}
+	payload := strconv.FormatInt(d.slot, 10) + "|" + fl + "|" + strconv.Itoa(d.waits) + "|" +
+		d.lang + "|" + d.audience + "|" + d.sub
+	return storage.Timer{ID: deliveryTimerID(d.sub, d.slot), Kind: DeliverKind, Due: due, Payload: []byte(payload)}
+}
+
+func parseDelivery(p []byte) (delivery, error) {
+	parts := strings.SplitN(string(p), "|", 6)
+	if len(parts) != 6 {
+		return delivery{}, fmt.Errorf("impulses: malformed delivery %q", p)
+	}
+	slot, err1 := strconv.ParseInt(parts[0], 10, 64)
+	waits, err2 := strconv.Atoi(parts[2])
+	if err := errors.Join(err1, err2); err != nil || parts[5] == "" {
+		return delivery{}, fmt.Errorf("impulses: malformed delivery %q: %w", p, err)
+	}
+	return delivery{slot: slot, force: parts[1] == "1", waits: waits, lang: parts[3], audience: parts[4], sub: parts[5]}, nil
+}
+
+// messageKey is the idempotency key of one delivery: the same for every retry of it.
+func messageKey(sub string, slot int64) string {
+	return "imp:" + sub + ":" + strconv.FormatInt(slot, 10)
+}
+
+// onDeliver delivers one slot to one subscriber, exactly once (see doc.go). The reservation
+// script reads the subscriber, chooses the impulse and reserves it in one round trip.
+func (f *Feature) onDeliver(ctx context.Context, t storage.Timer) error {
+	d, err := parseDelivery(t.Payload)
+	if err != nil {
+		f.log.Error().Err(err).Str("timer_id", t.ID).Msg("impulse delivery dropped")
+		return nil // retrying cannot make it readable
+	}
+	log := f.log.With().Str("subscriber", d.sub).Int64("slot", d.slot).Int("attempt", t.Attempt).Logger()
+	lang, audience := d.lang, d.audience
+	for range maxSteps {
+		r, err := f.st.reserve(ctx, d.sub, d.slot, f.now(), d.force, takeoverAfter, lang, audience, f.seriesIDs(lang, audience))
+		if err != nil {
+			return err
+		}
+		switch r.Status {
+		case "gone", "done", "inactive", "paused", "quiet":
+			log.Debug().Str("status", r.Status).Msg("nothing to deliver")
+			return nil
+		case "changed":
+			lang, audience = r.Lang, r.Audience // the subscriber changed since the fan-out
+		case "busy":
+			return f.waitForOther(ctx, t, d)
+		case "takeover":
+			log.Warn().Int64("abandoned_slot", r.Slot).Str("impulse", r.Impulse).Msg("finishing an abandoned impulse delivery first")
+			if err := f.finish(ctx, d.sub, r, t.Attempt); err != nil {
+				return err
+			}
+		case "ok", "resume":
+			return f.finish(ctx, d.sub, r, t.Attempt)
+		default:
+			return fmt.Errorf("impulses: unexpected reservation %q", r.Status)
+		}
+	}
+	return fmt.Errorf("impulses: delivery to %s did not settle in %d steps", d.sub, maxSteps)
+}
+
+// seriesIDs is the series for a language and audience as the reservation script takes it:
+// ids joined by commas. The library never changes while the feature runs, so it is cached.
+func (f *Feature) seriesIDs(lang, audience string) string {
+	key := lang + "|" + audience
+	if v, ok := f.series.Load(key); ok {
+		return v.(string)
+	}
+	list := f.lib.Series(lang, audience)
+	ids := make([]string, len(list))
+	for i, imp := range list {
+		ids[i] = imp.ID
+	}
+	joined := strings.Join(ids, ",")
+	f.series.Store(key, joined)
+	return joined
+}
+
+// waitForOther tries again shortly when another slot's delivery to the same subscriber is
+// under way: rescheduling its own timer, which also ends this claim without an error log.
+func (f *Feature) waitForOther(ctx context.Context, t storage.Timer, d delivery) error {
+	wait := min(250*time.Millisecond<<min(d.waits, 7), 30*time.Second)
+	d.waits++
+	return f.timers.Schedule(ctx, deliveryTimer(d, f.now().Add(wait)))
+}
+
+// next is the first impulse of the subscriber's series that is not in their archive, or nil.
+// It is never an index into the series: a changed library neither skips nor repeats anything.
+func (f *Feature) next(sub *subscriber, archive map[string]time.Time) *Impulse {
+	for _, imp := range f.lib.Series(sub.Lang, sub.Audience) {
+		if _, got := archive[imp.ID]; !got {
+			return imp
+		}
+	}
+	return nil
+}
+
+// finish posts a reserved delivery and commits it. A failed post returns an error, so the
+// timer retries it with the same key, until maxDeliverAttempts: then the reservation stays for
+// the next slot to finish.
+func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt int) error {
+	log := f.log.With().Str("subscriber", sub).Int64("slot", r.Slot).Str("impulse", r.Impulse).Logger()
+	var msg adapters.Message
+	if r.Impulse == "" {
+		msg = allReceived(r.Lang)
+	} else {
+		imp, ok := f.lib.Get(r.Impulse, r.Lang)
+		if !ok {
+			// It left the library since it was reserved: nothing to send, and nothing to
+			// archive, so the series goes on with what is there.
+			log.Warn().Msg("reserved impulse is no longer in the library; reservation dropped")
+			return f.st.release(ctx, sub, r.Slot, false)
+		}
+		msg = impulseMessage(imp, r.Kind)
+	}
+	msg.Key = messageKey(sub, r.Slot)
+	if err := f.limiter.wait(ctx); err != nil {
+		return err
+	}
+	var err error
+	if r.Kind == KindChannel {
+		_, err = f.chat.Post(ctx, r.Target, msg)
+	} else {
+		_, err = f.chat.DirectMessage(ctx, r.Target, msg)
+	}
+	switch {
+	case errors.Is(err, adapters.ErrNotFound):
+		// The person or channel is gone: the post cannot have landed, so dropping the
+		// reservation repeats nothing; the subscription ends (subscribing again resumes it).
+		log.Warn().Err(err).Msg("impulse recipient not found; subscription ended")
+		return f.st.release(ctx, sub, r.Slot, true)
+	case err != nil && attempt >= maxDeliverAttempts:
+		log.Error().Err(err).Msg("impulse delivery given up for now; the next slot finishes it")
+		return nil
+	case err != nil:
+		return fmt.Errorf("impulses: post to %s: %w", sub, err)
+	}
+	res, err := f.st.commit(ctx, sub, r.Slot, r.Impulse, f.now())
+	if err != nil {
+		return err
+	}
+	switch res {
+	case "ok":
+		if r.Impulse != "" {
+			f.delivered.add(r.Impulse)
+		}
+		log.Debug().Msg("impulse delivered")
+	case "lost":
+		log.Warn().Msg("impulse reservation was taken over meanwhile")
+	}
+	return nil
+}
+
+// deliverNow schedules an immediate delivery for /impuls jetzt: a slot of its own (the
+// request's time, but after the last slot), through the same durable timer, reservation and
+// commit as a scheduled one.
+func (f *Feature) deliverNow(ctx context.Context, sub *subscriber) error {
+	now := f.now()
+	slot := max(now.UnixMilli(), sub.LastSlot+1, sub.InflightSlot+1)
+	d := delivery{sub: sub.ID, slot: slot, force: true, lang: sub.Lang, audience: sub.Audience}
+	return f.timers.Schedule(ctx, deliveryTimer(d, now))
+}
