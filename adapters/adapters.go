@@ -112,6 +112,9 @@ type Chat interface {
 	DirectMessage(ctx context.Context, user string, msg Message) (PostRef, error)
 	// CreatePrivateChannel creates a private channel with the given members and returns its id.
 	CreatePrivateChannel(ctx context.Context, team, name string, members []string) (string, error)
+	// InviteToChannel adds members (ids or handles) to an existing channel; members already in
+	// it are no error.
+	InviteToChannel(ctx context.Context, channel string, members []string) error
 	// LookupUser finds a user by id or by handle (with or without a leading @).
 	LookupUser(ctx context.Context, idOrName string) (User, error)
 }

@@ -22,6 +22,7 @@ const (
 	OpEphemeral Op = "ephemeral"
 	OpDM        Op = "dm"
 	OpChannel   Op = "channel"
+	OpInvite    Op = "invite"
 )
 
 // Call is one recorded outbound call.
@@ -31,7 +32,7 @@ type Call struct {
 	User    string // ephemeral and DM recipient
 	PostID  string // the created or updated post
 	Msg     adapters.Message
-	Members []string // OpChannel
+	Members []string // OpChannel, OpInvite
 }
 
 // Recorder implements adapters.Chat and records every call. The zero value is ready to use.
@@ -110,6 +111,12 @@ func (r *Recorder) DirectMessage(ctx context.Context, user string, msg adapters.
 func (r *Recorder) CreatePrivateChannel(ctx context.Context, team, name string, members []string) (string, error) {
 	_, err := r.record(Call{Op: OpChannel, Channel: name, Members: members})
 	return name, err
+}
+
+// InviteToChannel records an invitation.
+func (r *Recorder) InviteToChannel(ctx context.Context, channel string, members []string) error {
+	_, err := r.record(Call{Op: OpInvite, Channel: channel, Members: members})
+	return err
 }
 
 // LookupUser knows every handle: the id is the handle without '@'.

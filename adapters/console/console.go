@@ -189,6 +189,23 @@ func (c *Console) CreatePrivateChannel(ctx context.Context, team, name string, m
 	return id, nil
 }
 
+// InviteToChannel prints "-- anna, bob invited to #channel".
+func (c *Console) InviteToChannel(ctx context.Context, channel string, members []string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("console: invite to channel: %w", err)
+	}
+	names := make([]string, len(members))
+	for i, m := range members {
+		names[i] = strings.TrimPrefix(m, "@")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.write("-- " + strings.Join(names, ", ") + " invited to #" + strings.TrimPrefix(channel, "#") + "\n\n"); err != nil {
+		return fmt.Errorf("console: invite to channel: %w", err)
+	}
+	return nil
+}
+
 // LookupUser returns the user of that name; in the console, a user's id is the name.
 func (c *Console) LookupUser(ctx context.Context, idOrName string) (adapters.User, error) {
 	if err := ctx.Err(); err != nil {

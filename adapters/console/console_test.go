@@ -289,3 +289,14 @@ func TestKeyedPostPrintedOnce(t *testing.T) {
 		t.Errorf("printed %d times, want once:\n%s", n, out.String())
 	}
 }
+
+func TestInviteToChannelPrinted(t *testing.T) {
+	var out strings.Builder
+	c := New(Options{Out: &out})
+	if err := c.InviteToChannel(context.Background(), "wol-rheinland-1", []string{"@anna", "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "-- anna, bob invited to #wol-rheinland-1\n\n"; got != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+}

@@ -138,18 +138,42 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 	if err != nil {
 		return "", err
 	}
+	if err := a.addMembers(ctx, created.Id, ids); err != nil {
+		return created.Id, fmt.Errorf("mattermost: create private channel %s: %w", created.Id, err)
+	}
+	return created.Id, nil
+}
+
+// InviteToChannel adds members (ids or handles) to a channel. Mattermost answers an add of an
+// existing member with that membership, so repeating it is harmless.
+func (a *Adapter) InviteToChannel(ctx context.Context, channel string, members []string) error {
+	ids := make([]string, 0, len(members))
+	for _, m := range members {
+		id, err := a.userID(ctx, m)
+		if err != nil {
+			return fmt.Errorf("mattermost: invite to channel: member %q: %w", m, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := a.addMembers(ctx, channel, ids); err != nil {
+		return fmt.Errorf("mattermost: invite to channel %s: %w", channel, err)
+	}
+	return nil
+}
+
+func (a *Adapter) addMembers(ctx context.Context, channel string, ids []string) error {
 	for _, id := range ids {
 		if id == a.botID {
 			continue // the creator is a member already
 		}
 		_, err := call(ctx, a, "add channel member", func(ctx context.Context) (*model.ChannelMember, *model.Response, error) {
-			return a.client.AddChannelMember(ctx, created.Id, id)
+			return a.client.AddChannelMember(ctx, channel, id)
 		})
 		if err != nil {
-			return created.Id, fmt.Errorf("mattermost: create private channel %s: add member %s: %w", created.Id, id, err)
+			return fmt.Errorf("add member %s: %w", id, err)
 		}
 	}
-	return created.Id, nil
+	return nil
 }
 
 // teamID resolves a team id or team name to an id; a valid id is taken as-is without a call.

@@ -163,21 +163,43 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 		}
 	}
 
+	if err := a.invite(ctx, ch.ID, ids); err != nil {
+		return ch.ID, fmt.Errorf("channel %s created, but: %w", ch.ID, err)
+	}
+	a.log.Info().Str("channel", ch.ID).Int("members", len(ids)).Msg("private channel created")
+	return ch.ID, nil
+}
+
+// InviteToChannel adds members (ids or handles) to a channel; members already in it are fine.
+func (a *Adapter) InviteToChannel(ctx context.Context, channel string, members []string) error {
+	ids := make([]string, 0, len(members))
+	for _, m := range members {
+		id, err := a.userID(ctx, m)
+		if err != nil {
+			return fmt.Errorf("slack: invite to channel %s: member: %w", channel, err)
+		}
+		if id != a.botUser {
+			ids = append(ids, id)
+		}
+	}
+	return a.invite(ctx, channel, ids)
+}
+
+func (a *Adapter) invite(ctx context.Context, channel string, ids []string) error {
 	for start := 0; start < len(ids); start += maxInvite {
 		batch := ids[start:min(start+maxInvite, len(ids))]
 		err := a.call(ctx, "conversations.invite", func(ctx context.Context) error {
-			_, err := a.api.InviteUsersToConversationContext(ctx, ch.ID, batch...)
+			_, err := a.api.InviteUsersToConversationContext(ctx, channel, batch...)
 			if slackCode(err) == "already_in_channel" {
 				return nil
 			}
 			return err
 		})
 		if err != nil {
-			return ch.ID, fmt.Errorf("channel %s created, but: %w", ch.ID, err)
+			return err
 		}
 	}
-	a.log.Info().Str("channel", ch.ID).Int("members", len(ids)).Msg("private channel created")
-	return ch.ID, nil
+	return nil
 }
 
 // channelName makes name a valid Slack channel name, or "" if nothing of it is left.

@@ -97,6 +97,7 @@ func (*httpChat) Ephemeral(context.Context, string, string, adapters.Message) er
 func (*httpChat) CreatePrivateChannel(context.Context, string, string, []string) (string, error) {
 	return "", nil
 }
+func (*httpChat) InviteToChannel(context.Context, string, []string) error { return nil }
 func (*httpChat) LookupUser(_ context.Context, id string) (adapters.User, error) {
 	return adapters.User{ID: id, Name: id}, nil
 }

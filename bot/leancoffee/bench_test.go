@@ -32,6 +32,7 @@ func (*nopChat) DirectMessage(context.Context, string, adapters.Message) (adapte
 func (*nopChat) CreatePrivateChannel(context.Context, string, string, []string) (string, error) {
 	return "", nil
 }
+func (*nopChat) InviteToChannel(context.Context, string, []string) error { return nil }
 func (*nopChat) LookupUser(_ context.Context, id string) (adapters.User, error) {
 	return adapters.User{ID: id, Name: id}, nil
 }
