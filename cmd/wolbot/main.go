@@ -105,7 +105,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "wolbot – Working Out Loud circles, Lean Coffee and short impulses for municipal youth welfare.\n\n")
-		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n\n")
+		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n       wolbot circles match --csv FILE [--size 4-5] [--seed N]\n\n")
 		fmt.Fprintf(stderr, "With nothing configured, wolbot runs the console chat with an embedded Redis.\n")
 		fmt.Fprintf(stderr, "MATTERMOST_URL selects Mattermost, SLACK_BOT_TOKEN selects Slack.\n\n")
 		fmt.Fprintf(stderr, "%-26s %-14s %s\n", "VARIABLE", "DEFAULT", "MEANING")

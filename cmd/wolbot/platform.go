@@ -94,8 +94,12 @@ func newHTTPServer(listen string, store *storage.Store, p platform, h adapters.H
 	return &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 }
 
-// runSubcommand handles "wolbot mattermost setup --team NAME"; ok is false for other args.
+// runSubcommand handles "wolbot mattermost setup --team NAME" and "wolbot circles match …";
+// ok is false for other args.
 func runSubcommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int, ok bool) {
+	if len(args) >= 2 && args[0] == "circles" && args[1] == "match" {
+		return runCirclesMatch(args[2:], stdout, stderr), true
+	}
 	if len(args) < 2 || args[0] != "mattermost" || args[1] != "setup" {
 		return 0, false
 	}
