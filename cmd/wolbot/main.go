@@ -158,6 +158,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 func newLogger(w io.Writer, level zerolog.Level) zerolog.Logger {
 	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+	} else {
+		w = zerolog.SyncWriter(w) // many goroutines log; not every writer is safe for that
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }

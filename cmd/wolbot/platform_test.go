@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -99,7 +98,7 @@ func TestSlackHTTPModeThroughMain(t *testing.T) {
 	const secret = "test-signing-secret"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	go func() {
 		done <- run(ctx, nil, strings.NewReader(""), io.Discard, &stderr, env(map[string]string{
 			"REDIS_URL": redistest.URL(), "WOLBOT_NAMESPACE": store.NS, "WOLBOT_LISTEN": addr,
