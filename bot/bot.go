@@ -35,6 +35,14 @@ type AtomicDeduper interface {
 	DedupesAtomically(req *Request) bool
 }
 
+// Conversation is implemented by handlers that hold a dialog with a user in a direct
+// conversation (an enrolment asks one question after another): a message there whose first
+// word is no command is offered to them, so people can simply type their answer.
+type Conversation interface {
+	// Converses reports whether the user of req has an open dialog with the handler.
+	Converses(ctx context.Context, req *Request) bool
+}
+
 // Describer is implemented by handlers that appear in the general help.
 type Describer interface {
 	Describe(lang string) string
@@ -152,6 +160,9 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	}()
 
 	rt, ok := b.route(req)
+	if !ok && ev.Direct && ev.Kind == adapters.KindCommand && req.Feature != "" && !coreCommands[req.Feature] {
+		rt, ok = b.conversation(ctx, req)
+	}
 	if !ok && req.Feature == "" {
 		return // an empty command: nothing to answer
 	}
@@ -191,6 +202,27 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 		b.apologize(ctx, req)
 	}
 	lvl.Str("feature", req.Feature).Dur("took", time.Since(start)).Msg("event handled")
+}
+
+// coreCommands are answered by the router itself, never handed to a conversation.
+var coreCommands = map[string]bool{"help": true, "hilfe": true, "lang": true, "sprache": true}
+
+// conversation finds the feature holding an open dialog with the event's user, if any.
+func (b *Bot) conversation(ctx context.Context, req *Request) (route, bool) {
+	b.mu.RLock()
+	var candidates []route
+	for _, name := range b.features {
+		if _, ok := b.routes[name].h.(Conversation); ok {
+			candidates = append(candidates, b.routes[name])
+		}
+	}
+	b.mu.RUnlock()
+	for _, rt := range candidates {
+		if rt.h.(Conversation).Converses(ctx, req) {
+			return rt, true
+		}
+	}
+	return route{}, false
 }
 
 // route finds the handler for a command word or an action id prefix.

@@ -557,3 +557,43 @@ func TestHelpListsFeatureRegisteredInUpperCase(t *testing.T) {
 		t.Errorf("help = %q, want it to list the LC feature", got)
 	}
 }
+
+// conversing is a feature with an open dialog for one user.
+type conversing struct {
+	spy
+	with string
+}
+
+func (c *conversing) Converses(_ context.Context, req *Request) bool { return req.Event.User == c.with }
+
+func TestDirectTextGoesToOpenConversation(t *testing.T) {
+	b, chat, _ := newTestBot(t)
+	conv := &conversing{with: "U1"}
+	b.Handle("wol", conv)
+	tests := []struct {
+		name    string
+		user    string
+		direct  bool
+		text    string
+		handled bool
+	}{
+		{"answer in a DM with an open dialog", "U1", true, "mo-vm, do-nm", true},
+		{"same text in a channel is no answer", "U1", false, "mo-vm, do-nm", false},
+		{"another user has no dialog", "U2", true, "Kreis Düren", false},
+		{"help stays the router's", "U1", true, "hilfe", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(conv.served())
+			ev := command(tt.text)
+			ev.User = tt.user
+			if tt.direct {
+				ev = direct(ev, "D"+tt.user)
+			}
+			b.HandleEvent(context.Background(), ev)
+			if got := len(conv.served()) > before; got != tt.handled {
+				t.Errorf("handled by the conversation: %v, want %v (replies %v)", got, tt.handled, replies(chat))
+			}
+		})
+	}
+}
