@@ -34,6 +34,7 @@ import (
 	"github.com/wolbot/wolbot/bot"
 	"github.com/wolbot/wolbot/bot/impulses"
 	"github.com/wolbot/wolbot/bot/leancoffee"
+	"github.com/wolbot/wolbot/circles"
 	"github.com/wolbot/wolbot/storage"
 )
 
@@ -56,6 +57,7 @@ type config struct {
 
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
 	ImpulseRate                                   float64
+	Week                                          time.Duration // WOL circles: time between meetings
 
 	Mattermost mattermost.Options
 	Slack      slack.Options
@@ -78,6 +80,7 @@ var settings = []setting{
 	{"WOLBOT_IMPULSE_HOLIDAYS", "impulse-holidays", "", "German state (NW, BY, …) whose public holidays skip an impulse slot; empty skips none."},
 	{"WOLBOT_IMPULSE_RATE", "impulse-rate", "10", "Impulses sent per second, all replicas together."},
 	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
+	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
 	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
@@ -142,6 +145,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	cfg.ImpulsesDir = *values["WOLBOT_IMPULSES_DIR"]
 	if cfg.ImpulseRate, err = strconv.ParseFloat(*values["WOLBOT_IMPULSE_RATE"], 64); err != nil || !(cfg.ImpulseRate > 0) || math.IsInf(cfg.ImpulseRate, 0) {
 		return config{}, fmt.Errorf("WOLBOT_IMPULSE_RATE=%q: want a positive number of messages per second", *values["WOLBOT_IMPULSE_RATE"])
+	}
+	if cfg.Week, err = time.ParseDuration(*values["WOLBOT_WOL_WEEK"]); err != nil || cfg.Week <= 0 {
+		return config{}, fmt.Errorf("WOLBOT_WOL_WEEK=%q: want a positive duration such as 168h or 7s", *values["WOLBOT_WOL_WEEK"])
 	}
 	if cfg.LogLevel, err = zerolog.ParseLevel(*values["WOLBOT_LOG_LEVEL"]); err != nil || *values["WOLBOT_LOG_LEVEL"] == "" {
 		return config{}, fmt.Errorf("WOLBOT_LOG_LEVEL=%q: want debug, info, warn or error", *values["WOLBOT_LOG_LEVEL"])
@@ -223,6 +229,13 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 		return err // names WOLBOT_IMPULSE_SCHEDULE or WOLBOT_IMPULSE_HOLIDAYS
 	}
 	b.Handle("impuls", imp, "impulse", "impulses")
+	wol, err := circles.New(circles.Options{
+		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Week: cfg.Week, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	b.Handle(circles.Name, wol, circles.Aliases...) // "wol", "circle", "circles", "kreis"
 
 	// Background work stops after the chat does: at end of input or on a signal, in-flight
 	// timer handlers finish and unstarted claims are released for the next process.

@@ -1,0 +1,356 @@
+package circles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/bot"
+	"github.com/wolbot/wolbot/storage"
+)
+
+// Name is the command word the feature is registered under; Aliases are the other words.
+const Name = "wol"
+
+// Aliases are the other command words of the feature.
+var Aliases = []string{"circle", "circles", "kreis"}
+
+// Timer kinds of the weekly companion.
+const (
+	RemindKind  = "wol.remind"
+	CheckinKind = "wol.checkin"
+)
+
+// GuidesURL is where the free official circle guides are; the bot links, never copies them.
+const GuidesURL = "https://workingoutloud.com/de/circle-guides"
+
+// DefaultWeek is the time between two meetings of a circle.
+const DefaultWeek = 7 * 24 * time.Hour
+
+// Options configure [New]. Store, Chat and Timers are required.
+type Options struct {
+	Store  *storage.Store
+	Chat   adapters.Chat
+	Timers *storage.Timers
+	// Location is the time zone of meeting times (09:00, 12:00, 14:00); default Europe/Berlin,
+	// or UTC when the zone database is missing.
+	Location *time.Location
+	// Week is the time between meetings; 0 means DefaultWeek. A shorter week (a few seconds,
+	// for tests and demos) scales all companion timing: the wait for the first meeting, the
+	// reminder lead (Week/7) and the meeting length.
+	Week   time.Duration
+	Logger zerolog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Feature is the Working Out Loud circles feature; register it with the bot's router under
+// [Name] with [Aliases].
+type Feature struct {
+	st     *store
+	chat   adapters.Chat
+	timers *storage.Timers
+	loc    *time.Location
+	week   time.Duration
+	log    zerolog.Logger
+	now    func() time.Time
+}
+
+// New returns the feature and registers its timer kinds.
+func New(opts Options) (*Feature, error) {
+	if opts.Store == nil || opts.Chat == nil || opts.Timers == nil {
+		return nil, errors.New("circles: Store, Chat and Timers are required")
+	}
+	if opts.Week < 0 {
+		return nil, fmt.Errorf("circles: week %s must not be negative", opts.Week)
+	}
+	loc := opts.Location
+	if loc == nil {
+		var err error
+		if loc, err = time.LoadLocation("Europe/Berlin"); err != nil {
+			loc = time.UTC
+		}
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	week := opts.Week
+	if week == 0 {
+		week = DefaultWeek
+	}
+	f := &Feature{
+		st: newStore(opts.Store), chat: opts.Chat, timers: opts.Timers, loc: loc, week: week,
+		log: opts.Logger.With().Str("feature", Name).Logger(), now: now,
+	}
+	opts.Timers.Handle(RemindKind, f.onRemind)
+	opts.Timers.Handle(CheckinKind, f.onCheckin)
+	return f, nil
+}
+
+// Describe is the line in the general help.
+func (f *Feature) Describe(lang string) string { return msgs.T(lang, "describe") }
+
+// subcommands maps every accepted word, German first, to its command.
+var subcommands = map[string]string{
+	"region": "region", "regionen": "region", "regions": "region",
+	"admin": "admin", "admins": "admin",
+	"runde": "round", "round": "round",
+	"vorschau": "preview", "preview": "preview",
+	"verschieben": "move", "move": "move",
+	"bestätigen": "confirm", "bestaetigen": "confirm", "confirm": "confirm",
+	"übersicht": "overview", "uebersicht": "overview", "overview": "overview",
+	"zusammenlegen": "merge", "merge": "merge",
+	"join": "join", "mitmachen": "join", "anmelden": "join",
+	"antwort": "answer", "answer": "answer",
+	"abbrechen": "cancel", "cancel": "cancel",
+	"me": "me", "ich": "me",
+	"ändern": "change", "aendern": "change", "change": "change",
+	"pause": "pause", "pausieren": "pause",
+	"weiter": "resume", "resume": "resume",
+	"verlassen": "leave", "leave": "leave", "austreten": "leave",
+	"treffen": "met", "met": "met", "meeting": "met",
+	"fortsetzung": "continue", "continue": "continue",
+	"hilfe": "help", "help": "help",
+	"lang": "lang", "sprache": "lang", "language": "lang",
+}
+
+// adminOnly commands need a global or regional admin; which region is checked where the
+// region is known.
+var adminOnly = map[string]bool{
+	"region": true, "admin": true, "preview": true, "move": true, "confirm": true, "overview": true, "merge": true,
+}
+
+// userError is a problem the user caused: Serve answers it with the catalogue text.
+type userError struct {
+	key  string
+	args []any
+}
+
+func (e *userError) Error() string { return "circles: " + e.key }
+
+func refuse(key string, args ...any) error { return &userError{key: key, args: args} }
+
+// call is one request being served.
+type call struct {
+	*bot.Request
+	lang string
+}
+
+func (c *call) t(key string, args ...any) string { return msgs.T(c.lang, key, args...) }
+
+func (c *call) reply(ctx context.Context, key string, args ...any) error {
+	return c.ReplyText(ctx, c.t(key, args...))
+}
+
+// person is the requester's person key.
+func (c *call) person() string { return personKey(c.Event.Platform, c.Event.User) }
+
+func personKey(platform, user string) string { return platform + ":" + user }
+
+// Serve handles /wol commands, button clicks, and answers in the enrolment dialog.
+func (f *Feature) Serve(ctx context.Context, req *bot.Request) error {
+	c := &call{Request: req, lang: req.Lang(ctx)}
+	err := f.serve(ctx, c)
+	var ue *userError
+	if errors.As(err, &ue) {
+		return c.reply(ctx, ue.key, ue.args...)
+	}
+	return err
+}
+
+func (f *Feature) serve(ctx context.Context, c *call) error {
+	if c.Event.Kind == adapters.KindAction {
+		return f.serveAction(ctx, c)
+	}
+	text := strings.TrimPrefix(strings.TrimSpace(c.Event.Text), "/")
+	first, _, _ := strings.Cut(text, " ")
+	first = strings.ToLower(first)
+	if first != Name && !slices.Contains(Aliases, first) {
+		// The router handed over a message of a direct conversation whose first word is no
+		// command, because this feature holds a dialog with the person (see Converses).
+		return f.answer(ctx, c, text, "")
+	}
+	sub := ""
+	if len(c.Args) > 0 {
+		sub = subcommands[strings.ToLower(c.Args[0])]
+	}
+	if sub == "" && first == "kreis" && c.Event.Direct {
+		// "Kreis Düren" (or just "Kreis") in a dialog reaches us through the alias "kreis".
+		if open, err := f.dialogOpen(ctx, c.person()); err != nil {
+			return err
+		} else if open {
+			return f.answer(ctx, c, text, "")
+		}
+	}
+	if len(c.Args) == 0 {
+		return f.help(ctx, c)
+	}
+	args := splitArgs(c.Rest(1))
+	if sub == "" {
+		if c.Event.Direct {
+			// "/wol Stadt Köln" in a dialog is an answer too.
+			if open, err := f.dialogOpen(ctx, c.person()); err != nil {
+				return err
+			} else if open {
+				return f.answer(ctx, c, c.Rest(0), "")
+			}
+		}
+		return refuse("err_unknown_sub", "sub", adapters.Escape(c.Args[0]))
+	}
+	if adminOnly[sub] {
+		ok, err := f.isAnyAdmin(ctx, c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return refuse("err_admin_only")
+		}
+	}
+	switch sub {
+	case "region":
+		return f.regionCmd(ctx, c, args)
+	case "admin":
+		return f.adminCmd(ctx, c, args)
+	case "round":
+		return f.roundCmd(ctx, c, args)
+	case "preview":
+		return f.previewCmd(ctx, c, args)
+	case "move":
+		return f.moveCmd(ctx, c, args)
+	case "confirm":
+		return f.confirmCmd(ctx, c, args)
+	case "overview":
+		return f.overviewCmd(ctx, c, args)
+	case "merge":
+		return f.mergeCmd(ctx, c, args)
+	case "join":
+		return f.join(ctx, c)
+	case "answer":
+		return f.answer(ctx, c, c.Rest(1), "")
+	case "cancel":
+		return f.cancelDialog(ctx, c)
+	case "me":
+		return f.me(ctx, c)
+	case "change":
+		return f.change(ctx, c, args)
+	case "pause", "resume":
+		return f.pause(ctx, c, sub == "pause")
+	case "leave":
+		return f.leave(ctx, c)
+	case "met":
+		return f.metCmd(ctx, c, args)
+	case "continue":
+		return f.continueCmd(ctx, c, args)
+	case "help":
+		return f.help(ctx, c)
+	default: // "lang"
+		return c.Bot().ServeLang(ctx, c.Request, c.Args[1:])
+	}
+}
+
+// serveAction handles button clicks; each button's value says what it belongs to, so a click
+// on an old message is recognised.
+func (f *Feature) serveAction(ctx context.Context, c *call) error {
+	switch c.Event.ActionID {
+	case "wol.answer":
+		step, value, ok := strings.Cut(c.Event.Value, "|")
+		if !ok {
+			return refuse("err_stale_button")
+		}
+		return f.answer(ctx, c, value, step)
+	case "wol.met":
+		id, week, yes, ok := parseCheckinValue(c.Event.Value)
+		if !ok {
+			return refuse("err_stale_button")
+		}
+		return f.checkin(ctx, c, id, week, yes)
+	case "wol.next":
+		id, choice, ok := strings.Cut(c.Event.Value, "|")
+		if !ok || continueWords[choice] == "" {
+			return refuse("err_stale_button")
+		}
+		return f.recordContinue(ctx, c, id, continueWords[choice])
+	case "wol.merge":
+		a, b, ok := strings.Cut(c.Event.Value, "|")
+		if !ok {
+			return refuse("err_stale_button")
+		}
+		return f.mergeCmd(ctx, c, []string{a, b})
+	default:
+		return refuse("err_unknown_sub", "sub", adapters.Escape(c.Event.ActionID))
+	}
+}
+
+// Converses reports whether the requester has an open enrolment dialog with the bot. The
+// router asks it for messages in a direct conversation whose first word is no command, so that
+// "Kreis Düren" or "mo-vm, do-nm" reaches the dialog. A Redis failure counts as "no dialog"
+// (the person gets the router's "unknown command" and can answer with /wol antwort).
+func (f *Feature) Converses(ctx context.Context, req *bot.Request) bool {
+	open, err := f.dialogOpen(ctx, personKey(req.Event.Platform, req.Event.User))
+	if err != nil {
+		req.Log.Warn().Err(err).Msg("circles: dialog state unavailable")
+		return false
+	}
+	return open
+}
+
+func (f *Feature) help(ctx context.Context, c *call) error {
+	text := c.t("help", "guides", GuidesURL)
+	ok, err := f.isAnyAdmin(ctx, c)
+	if err != nil {
+		return err
+	}
+	if ok {
+		text += c.t("help_admin")
+	}
+	return c.ReplyText(ctx, text)
+}
+
+// isAnyAdmin reports whether the requester is a global admin or a regional admin of any region.
+func (f *Feature) isAnyAdmin(ctx context.Context, c *call) (bool, error) {
+	if c.IsAdmin() {
+		return true, nil
+	}
+	a, err := f.st.regionalAdmin(ctx, c.person())
+	return a != nil && len(a.Regions) > 0, err
+}
+
+// mayAdmin reports whether the requester may run admin commands for region.
+func (f *Feature) mayAdmin(ctx context.Context, c *call, region string) (bool, error) {
+	if c.IsAdmin() {
+		return true, nil
+	}
+	a, err := f.st.regionalAdmin(ctx, c.person())
+	if err != nil || a == nil {
+		return false, err
+	}
+	return slices.Contains(a.Regions, region), nil
+}
+
+// adminRegion loads region id for an admin command: unknown regions and regions the requester
+// does not administer are refused.
+func (f *Feature) adminRegion(ctx context.Context, c *call, id string) (*regionRec, error) {
+	id = strings.ToLower(id)
+	ok, err := f.mayAdmin(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, refuse("err_not_region_admin", "region", adapters.Escape(id))
+	}
+	r, err := f.st.region(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, refuse("err_unknown_region", "region", adapters.Escape(id))
+	}
+	return r, nil
+}

@@ -1,0 +1,343 @@
+package circles
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// splitArgs splits a command line into words; text in "…", „…“ or “…” is one word with its
+// spaces kept (the quotes dropped). An unterminated quote runs to the end of the line.
+func splitArgs(s string) []string {
+	var out []string
+	var cur strings.Builder
+	inWord := false
+	var closing rune // the quote that ends the current quoted part, 0 outside quotes
+	for _, r := range s {
+		switch {
+		case closing != 0:
+			if r == closing || (closing == '"' && r == '”') {
+				closing = 0
+				continue
+			}
+			cur.WriteRune(r)
+		case r == '"' || r == '„' || r == '“':
+			closing = map[rune]rune{'"': '"', '„': '“', '“': '”'}[r]
+			inWord = true
+		case unicode.IsSpace(r):
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+var regionIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// validRegionID reports whether id can name a region: lower-case letters, digits, '-' and '_'.
+func validRegionID(id string) bool { return regionIDRe.MatchString(id) }
+
+// splitMunicipalities reads "Kreis Düren; StädteRegion Aachen; Stadt Köln": names separated by
+// ';' (or line breaks), trimmed, duplicates (ignoring case) dropped, order kept.
+func splitMunicipalities(s string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '\n' }) {
+		name := strings.Join(strings.Fields(part), " ")
+		if name == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, name) }) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// Slots are weekday × part of day, coded as the matcher expects: "mo-am", "mi-mid", "do-pm".
+var (
+	slotDays  = []string{"mo", "di", "mi", "do", "fr"}
+	slotParts = []string{"am", "mid", "pm"}
+)
+
+var dayWords = map[string]string{
+	"mo": "mo", "mon": "mo", "montag": "mo", "montags": "mo", "monday": "mo", "mondays": "mo",
+	"di": "di", "die": "di", "dienstag": "di", "dienstags": "di", "tu": "di", "tue": "di", "tues": "di", "tuesday": "di", "tuesdays": "di",
+	"mi": "mi", "mit": "mi", "mittwoch": "mi", "mittwochs": "mi", "we": "mi", "wed": "mi", "wednesday": "mi", "wednesdays": "mi",
+	"do": "do", "don": "do", "donnerstag": "do", "donnerstags": "do", "th": "do", "thu": "do", "thur": "do", "thurs": "do", "thursday": "do", "thursdays": "do",
+	"fr": "fr", "fre": "fr", "fri": "fr", "freitag": "fr", "freitags": "fr", "friday": "fr", "fridays": "fr",
+}
+
+var weekendWords = map[string]bool{
+	"sa": true, "sat": true, "samstag": true, "samstags": true, "sonnabend": true, "saturday": true,
+	"so": true, "sun": true, "sonntag": true, "sonntags": true, "sunday": true,
+}
+
+var partWords = map[string]string{
+	"vm": "am", "vorm": "am", "vormittag": "am", "vormittags": "am", "am": "am", "morning": "am", "mornings": "am", "früh": "am", "morgens": "am",
+	"mi-tag": "mid", "mt": "mid", "mittag": "mid", "mittags": "mid", "mid": "mid", "midday": "mid", "noon": "mid", "lunch": "mid", "lunchtime": "mid",
+	"nm": "pm", "nachm": "pm", "nachmittag": "pm", "nachmittags": "pm", "pm": "pm", "afternoon": "pm", "afternoons": "pm",
+}
+
+// fillerWords may appear between days and parts of day and mean nothing.
+var fillerWords = map[string]bool{
+	"und": true, "and": true, "oder": true, "or": true, "sowie": true, "jeweils": true, "immer": true,
+	"je": true, "at": true, "on": true, "in": true, "the": true, "am": false, "den": true, "der": true,
+	"ganztags": false, "uhr": true, "gern": true, "gerne": true, "auch": true, "also": true,
+}
+
+// errSlots says what an availability text lacked; Word is the word that was not understood,
+// or the day that had no part of day.
+type errSlots struct {
+	Key  string // catalogue key
+	Word string
+}
+
+func (e *errSlots) Error() string { return fmt.Sprintf("availability: %s %q", e.Key, e.Word) }
+
+// parseSlots reads availability as people type it: codes ("mo-vm, do-nm", "mi-mid", "mo-am"),
+// words ("Montag vormittag, Donnerstag nachmittag"), several days sharing a part ("Mo und Mi
+// nachmittags"), several parts for one day ("Dienstag vormittags und mittags") and "ganztags"
+// (all three parts). It returns the matcher's codes in week order without duplicates.
+func parseSlots(s string) ([]string, error) {
+	tokens, hyphened := slotTokens(strings.ToLower(s))
+	var (
+		found   = map[string]bool{}
+		pending []string // days waiting for their part of day
+		last    []string // the days the previous part applied to, for "Mo vormittags und mittags"
+	)
+	apply := func(parts ...string) {
+		days := pending
+		if len(days) == 0 {
+			days = last
+		}
+		for _, d := range days {
+			for _, p := range parts {
+				found[d+"-"+p] = true
+			}
+		}
+		if len(pending) > 0 {
+			last, pending = pending, nil
+		}
+	}
+	for i, t := range tokens {
+		if t == "am" && !hyphened[i] {
+			// German "am Montag", "Montag am Nachmittag" use "am" as a filler; it means the
+			// morning only as a code ("mo-am") or after a day and before no other part of
+			// day ("monday am, thursday pm").
+			afterDay := i > 0 && dayWords[tokens[i-1]] != ""
+			beforePart := i+1 < len(tokens) && partWords[tokens[i+1]] != ""
+			if !afterDay || beforePart {
+				continue
+			}
+		}
+		switch {
+		case dayWords[t] != "":
+			pending = append(pending, dayWords[t])
+		case partWords[t] != "":
+			if len(pending) == 0 && len(last) == 0 {
+				return nil, &errSlots{Key: "err_slots_part_first", Word: t}
+			}
+			apply(partWords[t])
+		case t == "ganztags" || t == "allday" || t == "ganztägig":
+			if len(pending) == 0 && len(last) == 0 {
+				return nil, &errSlots{Key: "err_slots_part_first", Word: t}
+			}
+			apply(slotParts...)
+		case weekendWords[t]:
+			return nil, &errSlots{Key: "err_slots_weekend", Word: t}
+		case fillerWords[t]:
+		default:
+			return nil, &errSlots{Key: "err_slots_word", Word: t}
+		}
+	}
+	if len(pending) > 0 {
+		return nil, &errSlots{Key: "err_slots_no_part", Word: pending[0]}
+	}
+	if len(found) == 0 {
+		return nil, &errSlots{Key: "err_slots_empty"}
+	}
+	var out []string
+	for _, d := range slotDays {
+		for _, p := range slotParts {
+			if found[d+"-"+p] {
+				out = append(out, d+"-"+p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// slotTokens splits s into runs of letters and reports for each whether a '-' directly
+// precedes it (as in the code "mo-am").
+func slotTokens(s string) (tokens []string, hyphened []bool) {
+	rs := []rune(s)
+	for i := 0; i < len(rs); {
+		if !unicode.IsLetter(rs[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) && unicode.IsLetter(rs[j]) {
+			j++
+		}
+		tokens = append(tokens, string(rs[i:j]))
+		hyphened = append(hyphened, i > 0 && rs[i-1] == '-')
+		i = j
+	}
+	return tokens, hyphened
+}
+
+// slotIndex splits a slot code into weekday index (0 = Monday) and part index, or ok false.
+func slotIndex(slot string) (day, part int, ok bool) {
+	d, p, found := strings.Cut(slot, "-")
+	day, part = slices.Index(slotDays, d), slices.Index(slotParts, p)
+	return day, part, found && day >= 0 && part >= 0
+}
+
+// partHours are the meeting times of the parts of day: 09:00, 12:00, 14:00.
+var partHours = []int{9, 12, 14}
+
+// roundConfig are the parameters of an enrolment round, chosen at /wol runde öffnen.
+type roundConfig struct {
+	Min, Max int
+	Weeks    int
+	Start    string        // first week's Monday (or any day), YYYY-MM-DD in the feature's zone
+	Length   time.Duration // meeting length
+}
+
+const (
+	minWeeks, maxWeeks = 1, 52
+	minLength          = 15 * time.Minute
+	maxLength          = 4 * time.Hour
+)
+
+// roundOptionNames maps German and English option names to one name.
+var roundOptionNames = map[string]string{
+	"größe": "size", "groesse": "size", "grösse": "size", "size": "size",
+	"wochen": "weeks", "weeks": "weeks",
+	"start": "start", "beginn": "start",
+	"dauer": "length", "length": "length", "länge": "length", "laenge": "length",
+}
+
+// optionError names the option a person got wrong.
+type optionError struct{ Key, Name, Value string }
+
+func (e *optionError) Error() string { return fmt.Sprintf("option %s=%s: %s", e.Name, e.Value, e.Key) }
+
+// parseRoundOptions reads "größe=4-5 wochen=12 start=2026-12-07 dauer=60m" (English: size=,
+// weeks=, start=, length=) on top of the defaults; today is the date the default start (the
+// next Monday) is counted from.
+func parseRoundOptions(args []string, today time.Time) (roundConfig, error) {
+	cfg := roundConfig{Min: 4, Max: 5, Weeks: 12, Length: 60 * time.Minute, Start: nextMonday(today).Format(time.DateOnly)}
+	for _, arg := range args {
+		raw, value, ok := strings.Cut(arg, "=")
+		name := roundOptionNames[strings.ToLower(raw)]
+		if !ok || name == "" {
+			return cfg, &optionError{Key: "err_opt_unknown", Name: raw, Value: value}
+		}
+		bad := &optionError{Key: "err_opt_" + name, Name: raw, Value: value}
+		switch name {
+		case "size":
+			lo, hi, err := parseSize(value)
+			if err != nil {
+				return cfg, bad
+			}
+			cfg.Min, cfg.Max = lo, hi
+		case "weeks":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < minWeeks || n > maxWeeks {
+				return cfg, bad
+			}
+			cfg.Weeks = n
+		case "start":
+			d, err := parseDate(value, today.Location())
+			if err != nil || d.Before(truncateDay(today)) {
+				return cfg, bad
+			}
+			cfg.Start = d.Format(time.DateOnly)
+		case "length":
+			d, err := parseLength(value)
+			if err != nil || d < minLength || d > maxLength {
+				return cfg, bad
+			}
+			cfg.Length = d
+		}
+	}
+	return cfg, nil
+}
+
+// parseSize reads "4-5", "4–5" or "4"; circles have 3 to 12 members.
+func parseSize(s string) (lo, hi int, err error) {
+	a, b, isRange := strings.Cut(strings.ReplaceAll(s, "–", "-"), "-")
+	if lo, err = strconv.Atoi(a); err != nil {
+		return 0, 0, err
+	}
+	hi = lo
+	if isRange {
+		if hi, err = strconv.Atoi(b); err != nil {
+			return 0, 0, err
+		}
+	}
+	if lo < 3 || hi < lo || hi > 12 {
+		return 0, 0, errors.New("size out of range")
+	}
+	return lo, hi, nil
+}
+
+// parseDate reads 2026-12-07 or the German 7.12.2026.
+func parseDate(s string, loc *time.Location) (time.Time, error) {
+	for _, layout := range []string{time.DateOnly, "2.1.2006", "02.01.2006"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("date %q: want 2026-12-07 or 7.12.2026", s)
+}
+
+// parseLength reads "60m", "60", "90min", "1h", "1,5h".
+func parseLength(s string) (time.Duration, error) {
+	s = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), ",", ".")
+	if n, err := strconv.Atoi(s); err == nil {
+		return time.Duration(n) * time.Minute, nil
+	}
+	for _, suf := range []string{"minuten", "min"} {
+		if t, ok := strings.CutSuffix(s, suf); ok {
+			s = t + "m"
+			break
+		}
+	}
+	for _, suf := range []string{"stunden", "stunde", "std"} {
+		if t, ok := strings.CutSuffix(s, suf); ok {
+			s = t + "h"
+			break
+		}
+	}
+	return time.ParseDuration(s)
+}
+
+func truncateDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// nextMonday is the Monday after t's day (a week later if t is a Monday).
+func nextMonday(t time.Time) time.Time {
+	d := truncateDay(t)
+	days := (8 - int(d.Weekday())) % 7
+	if days == 0 {
+		days = 7
+	}
+	return d.AddDate(0, 0, days)
+}
