@@ -26,7 +26,7 @@ func TestCirclesConsoleEndToEnd(t *testing.T) {
 		fmt.Fprintf(&sb, "#allgemein\n%[1]s: /wol join\n@wolbot\n%[1]s: rheinland\n%[1]s: %[2]s\n%[1]s: Planung\n"+
 			"%[1]s: Ich möchte von anderen Kommunen lernen, wie sie Jugendliche beteiligen.\n%[1]s: mo-vm, di-vm\n%[1]s: ja\n", u, muni)
 	}
-	sb.WriteString("#allgemein\nadmin: /wol vorschau rheinland\nadmin: /wol bestätigen rheinland\n.wait 5s\n")
+	sb.WriteString("#allgemein\nadmin: /wol vorschau rheinland\nadmin: /wol bestätigen rheinland\n.wait 7s\n")
 
 	var out, errs bytes.Buffer
 	code := run(context.Background(), nil, strings.NewReader(sb.String()), &out, &errs, env(map[string]string{
@@ -41,7 +41,8 @@ func TestCirclesConsoleEndToEnd(t *testing.T) {
 		{"[@p5] wolbot:", ""},
 		{"[#allgemein → admin] wolbot:", "Kreis"},
 		{"[#wol-rheinland-1] wolbot:", ""},
-		{"[#wol-rheinland-1] wolbot:", "Woche 1"},
+		{"[#wol-rheinland-1] wolbot:", "**Woche 1 von 1** – Ihr Treffen:"},
+		{"[#wol-rheinland-1] wolbot:", "Wie war das Treffen in Woche 1?"},
 	}
 	at := 0
 	for _, s := range steps {
