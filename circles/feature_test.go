@@ -152,11 +152,7 @@ func dump(t testing.TB, store *storage.Store) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
-	keys, err := store.Client.Keys(ctx, store.Key("wol", "*")).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range keys {
+	for _, key := range redistest.Keys(t, store, store.Key("wol", "*")) {
 		switch store.Client.Type(ctx, key).Val() {
 		case "hash":
 			out[key] = fmt.Sprint(store.Client.HGetAll(ctx, key).Val())

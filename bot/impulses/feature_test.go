@@ -200,11 +200,7 @@ func dump(t testing.TB, s *storage.Store) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
-	keys, err := s.Client.Keys(ctx, s.Key("*")).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range keys {
+	for _, key := range redistest.Keys(t, s, s.Key("*")) {
 		if strings.Contains(key, ":seen:") {
 			continue
 		}

@@ -29,9 +29,9 @@ func TestCirclesConsoleEndToEnd(t *testing.T) {
 	sb.WriteString("#allgemein\nadmin: /wol vorschau rheinland\nadmin: /wol bestätigen rheinland\n.wait 7s\n")
 
 	var out, errs bytes.Buffer
-	code := run(context.Background(), nil, strings.NewReader(sb.String()), &out, &errs, env(map[string]string{
-		"REDIS_URL": redistest.URL(), "WOLBOT_NAMESPACE": store.NS, "WOLBOT_ADMINS": "admin", "WOLBOT_WOL_WEEK": "2s",
-	}))
+	code := run(context.Background(), nil, strings.NewReader(sb.String()), &out, &errs, env(withRedis(map[string]string{
+		"WOLBOT_NAMESPACE": store.NS, "WOLBOT_ADMINS": "admin", "WOLBOT_WOL_WEEK": "2s",
+	})))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}

@@ -46,14 +46,16 @@ func main() {
 
 // config is everything wolbot reads at start.
 type config struct {
-	RedisURL  string
-	Namespace string
-	Admins    []string
-	LogLevel  zerolog.Level
-	Location  *time.Location
-	Channel   string
-	Locale    string
-	Listen    string // "" means: no listener (the console's default)
+	RedisURL   string
+	RedisAddrs []string
+	MasterName string
+	Namespace  string
+	Admins     []string
+	LogLevel   zerolog.Level
+	Location   *time.Location
+	Channel    string
+	Locale     string
+	Listen     string // "" means: no listener (the console's default)
 
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
 	ImpulseRate                                   float64
@@ -70,6 +72,8 @@ type setting struct {
 
 var settings = []setting{
 	{"REDIS_URL", "redis-url", "", "Redis server (redis:// or rediss://). Empty: embedded in-memory Redis, state is lost at exit."},
+	{"REDIS_ADDRS", "redis-addrs", "", "Comma-separated Redis Cluster nodes, or Sentinel addresses with REDIS_MASTER_NAME; REDIS_URL then only supplies password, database and TLS."},
+	{"REDIS_MASTER_NAME", "redis-master-name", "", "Redis Sentinel: the master's name."},
 	{"WOLBOT_NAMESPACE", "namespace", "default", "Key namespace in Redis (wolbot:<namespace>:…), to share one Redis between installations."},
 	{"WOLBOT_ADMINS", "admins", "", "Comma-separated user names or ids of global admins (may steer every round)."},
 	{"WOLBOT_LOG_LEVEL", "log-level", "info", "Log level: debug, info, warn, error. Logs go to stderr; no message contents at info."},
@@ -124,10 +128,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		return config{}, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 	cfg := config{
-		RedisURL:  *values["REDIS_URL"],
-		Namespace: *values["WOLBOT_NAMESPACE"],
-		Channel:   *values["WOLBOT_CONSOLE_CHANNEL"],
-		Locale:    *values["WOLBOT_CONSOLE_LOCALE"],
+		RedisURL:   *values["REDIS_URL"],
+		RedisAddrs: splitList(*values["REDIS_ADDRS"]),
+		MasterName: *values["REDIS_MASTER_NAME"],
+		Namespace:  *values["WOLBOT_NAMESPACE"],
+		Channel:    *values["WOLBOT_CONSOLE_CHANNEL"],
+		Locale:     *values["WOLBOT_CONSOLE_LOCALE"],
 	}
 	cfg.Admins = splitList(*values["WOLBOT_ADMINS"])
 	cfg.Listen = *values["WOLBOT_LISTEN"]
@@ -197,7 +203,9 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, storage.Options{URL: cfg.RedisURL, Namespace: cfg.Namespace})
+	store, err := storage.Open(ctx, storage.Options{
+		URL: cfg.RedisURL, Addrs: cfg.RedisAddrs, MasterName: cfg.MasterName, Namespace: cfg.Namespace,
+	})
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,14 @@ func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
+// withRedis adds what reaches the tests' Redis (REDIS_URL, or REDIS_ADDRS for a cluster).
+func withRedis(vars map[string]string) map[string]string {
+	for k, v := range redistest.Env() {
+		vars[k] = v
+	}
+	return vars
+}
+
 // script is a whole Lean Coffee round by three people, as a person would type it.
 const script = `// Drei Kommunen, eine Runde
 #kreis-dueren
@@ -92,9 +100,9 @@ bob: /lc vote 1
 func TestConsoleEndToEnd(t *testing.T) {
 	store := redistest.Store(t)
 	var out, errs bytes.Buffer
-	code := run(context.Background(), nil, strings.NewReader(script), &out, &errs, env(map[string]string{
-		"REDIS_URL": redistest.URL(), "WOLBOT_NAMESPACE": store.NS,
-	}))
+	code := run(context.Background(), nil, strings.NewReader(script), &out, &errs, env(withRedis(map[string]string{
+		"WOLBOT_NAMESPACE": store.NS,
+	})))
 	if code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", code, errs.String())
 	}
@@ -232,7 +240,10 @@ func TestKillDuringTimebox(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	vars := []string{"REDIS_URL=" + redistest.URL(), "WOLBOT_NAMESPACE=" + store.NS, "WOLBOT_LOG_LEVEL=warn"}
+	vars := []string{"WOLBOT_NAMESPACE=" + store.NS, "WOLBOT_LOG_LEVEL=warn"}
+	for k, v := range redistest.Env() {
+		vars = append(vars, k+"="+v)
+	}
 
 	first := startProc(t, bin, vars...)
 	first.say(t, "anna: /lc start timebox=4s thumbs=30s", "anna: /lc topic Gemeinsame Jugendhilfeplanung", "anna: /lc next", "anna: /lc next")

@@ -100,10 +100,10 @@ func TestSlackHTTPModeThroughMain(t *testing.T) {
 	done := make(chan int)
 	var stderr syncBuffer
 	go func() {
-		done <- run(ctx, nil, strings.NewReader(""), io.Discard, &stderr, env(map[string]string{
-			"REDIS_URL": redistest.URL(), "WOLBOT_NAMESPACE": store.NS, "WOLBOT_LISTEN": addr,
+		done <- run(ctx, nil, strings.NewReader(""), io.Discard, &stderr, env(withRedis(map[string]string{
+			"WOLBOT_NAMESPACE": store.NS, "WOLBOT_LISTEN": addr,
 			"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": apiSrv.URL + "/api/",
-		}))
+		})))
 	}()
 	base := "http://" + addr
 	waitFor := func(what string, cond func() bool) {

@@ -10,7 +10,8 @@
 //		...
 //	}
 //
-// The server is chosen once per test binary: REDIS_URL when set (CI sets it), otherwise a
+// The server is chosen once per test binary: REDIS_CLUSTER_ADDRS (comma-separated nodes of a
+// Redis Cluster) when set, else REDIS_URL when set (CI sets it), otherwise a
 // redis-server from PATH started on a free port for the package's tests, otherwise an embedded
 // miniredis. Each Store gets its own random namespace, so tests may run in parallel on one server.
 package redistest
@@ -43,7 +44,8 @@ import (
 var server struct {
 	once    sync.Once
 	url     string
-	backend string // for test logs: which kind of server the tests run against
+	addrs   []string // REDIS_CLUSTER_ADDRS: run against a Redis Cluster instead of url
+	backend string   // for test logs: which kind of server the tests run against
 	err     error
 	stop    func()
 }
@@ -104,12 +106,27 @@ func open(tb testing.TB, ns string) *storage.Store {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := storage.Open(ctx, storage.Options{URL: server.url, Namespace: ns})
+	s, err := storage.Open(ctx, options(ns))
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
 	}
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// options connects to the chosen server: the cluster's nodes when REDIS_CLUSTER_ADDRS is set.
+func options(ns string) storage.Options {
+	if len(server.addrs) > 0 {
+		return storage.Options{Addrs: server.addrs, Namespace: ns}
+	}
+	return storage.Options{URL: server.url, Namespace: ns}
+}
+
+// Cluster reports whether the tests run against a Redis Cluster (REDIS_CLUSTER_ADDRS). Tests
+// that need a single URL (a child process configured by REDIS_URL) skip themselves then.
+func Cluster() bool {
+	setup(false)
+	return len(server.addrs) > 0
 }
 
 // namespace is the test's name made key-safe plus a random suffix: readable in redis-cli,
@@ -135,11 +152,24 @@ func namespace(name string) string {
 func deleteNamespace(ns string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := storage.Open(ctx, storage.Options{URL: server.url, Namespace: ns})
+	s, err := storage.Open(ctx, options(ns))
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if cc, ok := s.Client.(*redis.ClusterClient); ok {
+		// Every master holds its own share of the keys; UNLINK one key at a time so no call
+		// spans slots.
+		return cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			iter := node.Scan(ctx, 0, s.Key("*"), 500).Iterator()
+			for iter.Next(ctx) {
+				if err := cc.Unlink(ctx, iter.Val()).Err(); err != nil {
+					return err
+				}
+			}
+			return iter.Err()
+		})
+	}
 
 	iter := s.Client.Scan(ctx, 0, s.Key("*"), 500).Iterator()
 	var batch []string
@@ -169,6 +199,10 @@ func deleteNamespace(ns string) error {
 // can stop it when the tests are done.
 func setup(mayStartProcess bool) {
 	server.once.Do(func() {
+		if addrs := os.Getenv("REDIS_CLUSTER_ADDRS"); addrs != "" {
+			server.addrs, server.backend = strings.Split(addrs, ","), "REDIS_CLUSTER_ADDRS (cluster)"
+			return
+		}
 		if u := os.Getenv("REDIS_URL"); u != "" {
 			server.url, server.backend = u, "REDIS_URL"
 			return
@@ -310,4 +344,41 @@ func runRedisServer(bin, dir string, port int) (*process, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Keys lists the keys matching pattern on every node: on a Redis Cluster each master holds only
+// its share, so a plain KEYS or SCAN would see a random part. For tests that dump state.
+func Keys(tb testing.TB, s *storage.Store, pattern string) []string {
+	tb.Helper()
+	ctx := context.Background()
+	var keys []string
+	if cc, ok := s.Client.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			found, err := node.Keys(ctx, pattern).Result()
+			mu.Lock()
+			defer mu.Unlock()
+			keys = append(keys, found...)
+			return err
+		})
+		if err != nil {
+			tb.Fatalf("redistest: keys %s: %v", pattern, err)
+		}
+		return keys
+	}
+	keys, err := s.Client.Keys(ctx, pattern).Result()
+	if err != nil {
+		tb.Fatalf("redistest: keys %s: %v", pattern, err)
+	}
+	return keys
+}
+
+// Env returns the environment a wolbot process needs to reach the tests' Redis:
+// REDIS_URL, or REDIS_ADDRS for a cluster.
+func Env() map[string]string {
+	setup(false)
+	if len(server.addrs) > 0 {
+		return map[string]string{"REDIS_ADDRS": strings.Join(server.addrs, ",")}
+	}
+	return map[string]string{"REDIS_URL": server.url}
 }
