@@ -130,3 +130,14 @@ type HandlerFunc func(ctx context.Context, ev Event)
 
 // HandleEvent calls f(ctx, ev).
 func (f HandlerFunc) HandleEvent(ctx context.Context, ev Event) { f(ctx, ev) }
+
+// APIObserver is told about every call an adapter makes to its platform's API, for metrics:
+// each attempt of a retry loop separately, from the goroutine that made it, so it must be safe
+// for concurrent use and quick. platform is the adapter's Event.Platform; op is a fixed name of
+// the operation ("create post", "chat.postMessage"), never an id; status is the HTTP status (0
+// when no response arrived); attempt counts from 1, so an attempt above 1 is a retry; err is
+// nil on success. An err that carries the platform's own error code (Slack's
+// "channel_not_found") has a method APIErrorCode() string returning it.
+type APIObserver interface {
+	APICall(platform, op string, status int, attempt int, err error)
+}

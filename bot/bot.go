@@ -56,6 +56,11 @@ type Options struct {
 	Logger zerolog.Logger
 	// DedupeTTL is how long an event id is remembered; 0 means 24h.
 	DedupeTTL time.Duration
+	// Observer is told the outcome and duration of every event, for metrics; nil means none.
+	Observer Observer
+	// RateLimit limits how fast one user's commands and clicks are handled; the zero value is
+	// the default limit (see [RateLimit]).
+	RateLimit RateLimit
 }
 
 // Bot routes events to features. It holds no conversation state of its own: everything lives
@@ -67,6 +72,8 @@ type Bot struct {
 	log       zerolog.Logger
 	dedupeTTL time.Duration
 	prefs     *prefs
+	obs       Observer
+	limiter   *limiter // nil: no rate limit
 
 	mu       sync.RWMutex
 	routes   map[string]route // command word or alias → route
@@ -97,6 +104,8 @@ func New(opts Options) *Bot {
 		log:       opts.Logger,
 		dedupeTTL: ttl,
 		prefs:     newPrefs(opts.Store),
+		obs:       opts.Observer,
+		limiter:   newLimiter(opts.RateLimit),
 		routes:    make(map[string]route),
 	}
 }
@@ -145,21 +154,27 @@ func ChannelKey(ev adapters.Event) string {
 	return ev.Platform + ":" + ev.Team + ":" + ev.Channel
 }
 
-// HandleEvent is the pipeline every inbound event takes: parse, route, dedupe, serve, and
-// answer failures. It implements [adapters.Handler] and never panics.
+// HandleEvent is the pipeline every inbound event takes: parse, route, rate-limit, dedupe,
+// serve, and answer failures. It implements [adapters.Handler] and never panics.
 func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	start := time.Now()
 	log := b.log.With().Str("platform", ev.Platform).Str("channel", ev.Channel).
 		Str("user", ev.User).Str("event", ev.ID).Str("kind", string(ev.Kind)).Logger()
 	req := b.newRequest(ev, &log)
+	obs := observation{kind: ev.Kind}
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error().Interface("panic", p).Bytes("stack", debug.Stack()).Msg("handler panicked")
 			b.apologize(ctx, req)
+			obs.outcome = OutcomePanic
 		}
+		b.observe(obs, start)
 	}()
 
 	rt, ok := b.route(req)
+	if b.rateLimited(ctx, req, ok, &obs) {
+		return // dropped before dedupe and before any Redis round trip
+	}
 	if !ok && ev.Direct && ev.Kind == adapters.KindCommand && req.Feature != "" && !coreCommands[req.Feature] {
 		rt, ok = b.conversation(ctx, req)
 	}
@@ -169,6 +184,7 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	if ok {
 		req.Feature = rt.name // logs and metrics count by feature, not by the alias typed
 	}
+	obs.feature = featureLabel(req, ok)
 	if ad, atomic := rt.h.(AtomicDeduper); ok && atomic && ev.ID != "" && ad.DedupesAtomically(req) {
 		req.dedupeKey = b.store.DedupeKey(ChannelKey(ev), ev.ID)
 	} else if ev.ID != "" {
@@ -176,15 +192,18 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 		if err != nil {
 			log.Error().Err(err).Msg("dedupe failed")
 			b.apologize(ctx, req)
+			obs.outcome = OutcomeError
 			return
 		}
 		if !first {
 			log.Debug().Msg("duplicate event dropped")
+			obs.outcome = OutcomeDuplicate
 			return
 		}
 	}
 
 	var err error
+	obs.outcome = OutcomeOK
 	switch {
 	case ok:
 		err = rt.h.Serve(ctx, req)
@@ -193,6 +212,7 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	case req.Feature == "lang" || req.Feature == "sprache":
 		err = b.ServeLang(ctx, req, req.Args)
 	default:
+		obs.outcome = OutcomeUnknownCommand
 		err = req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "unknown_command",
 			"cmd", adapters.Escape(req.Feature))})
 	}
@@ -200,6 +220,7 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	if err != nil {
 		lvl = log.Error().Err(err)
 		b.apologize(ctx, req)
+		obs.outcome = OutcomeError
 	}
 	lvl.Str("feature", req.Feature).Dur("took", time.Since(start)).Msg("event handled")
 }

@@ -10,6 +10,7 @@ var coreMsgs = Catalog{
 		"lang_current":    "Ich antworte Ihnen auf Deutsch. Für Englisch: `/lang en`.",
 		"lang_unknown":    "Die Sprache „{lang}“ spreche ich nicht. Möglich sind `de` (Deutsch) und `en` (English).",
 		"lang_set":        "Gern – ab jetzt antworte ich Ihnen auf Deutsch.",
+		"rate_limited":    "Das ging gerade sehr schnell hintereinander – ich habe einige Ihrer letzten Eingaben nicht verarbeitet. Bitte warten Sie einen Moment und versuchen Sie es dann noch einmal.",
 	},
 	"en": {
 		"unknown_command": "Sorry, I don't know the command “{cmd}”. Type `/help` to see what I can do.",
@@ -19,5 +20,6 @@ var coreMsgs = Catalog{
 		"lang_current":    "I'm answering you in English. For German: `/lang de`.",
 		"lang_unknown":    "I don't speak “{lang}”. Available are `de` (Deutsch) and `en` (English).",
 		"lang_set":        "Sure – from now on I'll answer you in English.",
+		"rate_limited":    "That was a lot in a very short time – I didn't process some of your last inputs. Please wait a moment and then try again.",
 	},
 }

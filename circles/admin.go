@@ -813,6 +813,9 @@ func (f *Feature) confirmCmd(ctx context.Context, c *call, args []string) error 
 	if err := f.st.s.Client.HSet(ctx, k.round, "status", statusConfirmed).Err(); err != nil {
 		return fmt.Errorf("circles: confirm: %w", err)
 	}
+	if err := f.expireConfirmedRound(ctx, k, base, len(p.Circles)); err != nil {
+		return err
+	}
 	c.Log.Info().Str("region", r.ID).Int("circles", len(p.Circles)).Int("waitlist", len(p.Waitlist)).Msg("circles: round confirmed")
 	ids := make([]string, len(p.Circles))
 	for i := range p.Circles {

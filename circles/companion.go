@@ -68,6 +68,7 @@ func (f *Feature) scheduleCompanion(ctx context.Context, c *circleRec) error {
 			storage.Timer{ID: timerID(c, k, "remind"), Kind: RemindKind, Due: m.Add(-lead), Payload: payload},
 			storage.Timer{ID: timerID(c, k, "checkin"), Kind: CheckinKind, Due: m.Add(length), Payload: payload})
 	}
+	tms = append(tms, f.purgeTimer(c, c.meeting(c.Weeks).Add(length))) // retention (privacy.go)
 	if err := f.timers.ScheduleMany(ctx, tms); err != nil {
 		return fmt.Errorf("circles: schedule companion of %s: %w", c.ID(), err)
 	}

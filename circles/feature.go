@@ -48,6 +48,10 @@ type Options struct {
 	Logger zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Retention is how long a finished circle (its members, goals, check-ins) is kept after
+	// its last meeting, or after it was merged into another (env WOLBOT_RETENTION); 0 means
+	// DefaultRetention (180 days). See privacy.go.
+	Retention time.Duration
 }
 
 // Feature is the Working Out Loud circles feature; register it with the bot's router under
@@ -58,6 +62,7 @@ type Feature struct {
 	timers *storage.Timers
 	loc    *time.Location
 	week   time.Duration
+	keep   time.Duration // Options.Retention
 	log    zerolog.Logger
 	now    func() time.Time
 }
@@ -86,11 +91,12 @@ func New(opts Options) (*Feature, error) {
 		week = DefaultWeek
 	}
 	f := &Feature{
-		st: newStore(opts.Store), chat: opts.Chat, timers: opts.Timers, loc: loc, week: week,
+		st: newStore(opts.Store), chat: opts.Chat, timers: opts.Timers, loc: loc, week: week, keep: retentionOr(opts.Retention),
 		log: opts.Logger.With().Str("feature", Name).Logger(), now: now,
 	}
 	opts.Timers.Handle(RemindKind, f.onRemind)
 	opts.Timers.Handle(CheckinKind, f.onCheckin)
+	opts.Timers.Handle(PurgeKind, f.onPurge)
 	return f, nil
 }
 
@@ -119,6 +125,8 @@ var subcommands = map[string]string{
 	"fortsetzung": "continue", "continue": "continue",
 	"hilfe": "help", "help": "help",
 	"lang": "lang", "sprache": "lang", "language": "lang",
+	"daten": "data", "data": "data", "meinedaten": "data",
+	"vergessen": "forget", "forget": "forget", "löschen": "forget", "loeschen": "forget",
 }
 
 // adminOnly commands need a global or regional admin; which region is checked where the
@@ -250,6 +258,10 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 		return f.continueCmd(ctx, c, args)
 	case "help":
 		return f.help(ctx, c)
+	case "data":
+		return f.dataCmd(ctx, c)
+	case "forget":
+		return f.forgetCmd(ctx, c, c.Args[1:])
 	default: // "lang"
 		return c.Bot().ServeLang(ctx, c.Request, c.Args[1:])
 	}
@@ -277,6 +289,8 @@ func (f *Feature) serveAction(ctx context.Context, c *call) error {
 			return refuse("err_stale_button")
 		}
 		return f.recordContinue(ctx, c, id, continueWords[choice])
+	case forgetAction:
+		return f.forgetCmd(ctx, c, nil)
 	case "wol.merge":
 		a, b, ok := strings.Cut(c.Event.Value, "|")
 		if !ok {
@@ -302,7 +316,7 @@ func (f *Feature) Converses(ctx context.Context, req *bot.Request) bool {
 }
 
 func (f *Feature) help(ctx context.Context, c *call) error {
-	text := c.t("help", "guides", GuidesURL)
+	text := c.t("help", "guides", GuidesURL) + privacyMsgs.T(c.lang, "help_privacy")
 	ok, err := f.isAnyAdmin(ctx, c)
 	if err != nil {
 		return err

@@ -173,6 +173,10 @@ func (f *Feature) mergeCmd(ctx context.Context, c *call, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A merged circle is finished: it is kept for the retention from now (privacy.go).
+	if err := f.timers.Schedule(ctx, f.purgeTimer(a, f.now())); err != nil {
+		return fmt.Errorf("circles: merge: %w", err)
+	}
 	users := make([]string, len(a.Members))
 	names := make([]string, len(a.Members))
 	for i, m := range a.Members {

@@ -62,6 +62,17 @@ type TimerOptions struct {
 	Concurrency int              // handlers running at once; default 8
 	Logger      zerolog.Logger   // the zero value logs nothing, like zerolog.Nop()
 	Now         func() time.Time // default time.Now
+	Observer    TimerObserver    // told about every handler run, for metrics; nil means none
+}
+
+// TimerObserver is told about every run of a timer handler, for metrics. The loop calls it
+// after the handler returned, from the handler's goroutine, so it must be safe for concurrent
+// use and quick. kind is the timer's kind (a constant of the feature that scheduled it); lag is
+// how late the handler started: its start minus the timer's due time, which for a redelivery
+// still counts from the original due time; err is the handler's error (a panic becomes one),
+// nil on success. Timers released unstarted on stop, or without a handler, are not reported.
+type TimerObserver interface {
+	TimerFired(kind string, lag time.Duration, err error)
 }
 
 // Timers schedules durable timers and runs the loop that delivers them to handlers. Any number of
@@ -358,8 +369,12 @@ func (t *Timers) deliver(ctx context.Context, c claim, leaseEnd time.Time) {
 	}
 
 	hctx, cancel := context.WithDeadline(opCtx, leaseEnd)
+	started := t.opts.Now()
 	err := callHandler(hctx, h, c.Timer)
 	cancel()
+	if t.opts.Observer != nil {
+		t.opts.Observer.TimerFired(c.Kind, started.Sub(c.Due), err)
+	}
 	if err == nil {
 		if err := t.ack(opCtx, c); err != nil {
 			t.logTimer(t.opts.Logger.Error(), c.Timer).Err(err).Msg("timers: ack failed; re-delivered after the lease")

@@ -57,6 +57,8 @@ type Options struct {
 	// Logger receives the adapter's logs; message contents are never logged above debug level,
 	// tokens never. The zero value logs nothing.
 	Logger zerolog.Logger
+	// Observer is told about every REST call attempt, for metrics; nil means none.
+	Observer adapters.APIObserver
 }
 
 // Adapter is the Mattermost chat. It implements [adapters.Chat]; its methods are safe for
@@ -66,6 +68,7 @@ type Adapter struct {
 	http      *http.Client
 	dialer    *websocket.Dialer
 	log       zerolog.Logger
+	obs       adapters.APIObserver // nil: none
 	token     string
 	serverURL string // MATTERMOST_URL without a trailing slash
 	wsURL     string // serverURL with a ws:// or wss:// scheme
@@ -161,6 +164,7 @@ func newAdapter(opts Options) (*Adapter, error) {
 		http:      hc,
 		dialer:    newDialer(hc),
 		log:       opts.Logger.With().Str("adapter", platform).Logger(),
+		obs:       opts.Observer,
 		token:     opts.Token,
 		serverURL: server,
 		wsURL:     ws,

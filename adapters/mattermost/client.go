@@ -62,14 +62,17 @@ func call[T any](ctx context.Context, a *Adapter, op string, fn func(context.Con
 	delay := a.retryBase
 	for attempt := 1; ; attempt++ {
 		v, resp, err := fn(ctx)
-		if err == nil {
-			return v, nil
-		}
-		var zero T
 		status, header := 0, http.Header(nil)
 		if resp != nil {
 			status, header = resp.StatusCode, resp.Header
 		}
+		if a.obs != nil {
+			a.obs.APICall(platform, op, status, attempt, err)
+		}
+		if err == nil {
+			return v, nil
+		}
+		var zero T
 		apiErr := &APIError{Op: op, Status: status, Attempts: attempt, Err: err}
 		if ctx.Err() != nil {
 			return zero, apiErr

@@ -43,6 +43,8 @@ type Options struct {
 	Logger zerolog.Logger
 	// Now is the clock for the freshness check of request signatures; default time.Now.
 	Now func() time.Time
+	// Observer is told about every Web API call attempt, for metrics; nil means none.
+	Observer adapters.APIObserver
 }
 
 // Adapter is the Slack chat. It implements [adapters.Chat]; its methods are safe for

@@ -54,6 +54,7 @@ func (a *Adapter) call(ctx context.Context, op string, fn func(ctx context.Conte
 	attempt := 1
 	for ; ; attempt++ {
 		err = fn(ctx)
+		a.observe(op, attempt, err)
 		if err == nil {
 			return nil
 		}
@@ -78,6 +79,46 @@ func (a *Adapter) call(ctx context.Context, op string, fn func(ctx context.Conte
 	}
 	return wrapErr(op, attempt, err)
 }
+
+// observe reports one attempt of a Web API call to the observer, if any.
+func (a *Adapter) observe(op string, attempt int, err error) {
+	obs := a.opts.Observer
+	if obs == nil {
+		return
+	}
+	if code := slackCode(err); code != "" {
+		err = codedError{code: code, err: err}
+	}
+	obs.APICall(platform, op, httpStatus(err), attempt, err)
+}
+
+// httpStatus is the HTTP status the answer to a call had, as far as err tells: 200 for success
+// and for Slack's own errors (which come as {"ok": false} with 200), 0 when no answer arrived.
+func httpStatus(err error) int {
+	var rl *slack.RateLimitedError
+	var sc slack.StatusCodeError
+	switch {
+	case err == nil, slackCode(err) != "":
+		return http.StatusOK
+	case errors.As(err, &rl):
+		return http.StatusTooManyRequests
+	case errors.As(err, &sc):
+		return sc.Code
+	default:
+		return 0
+	}
+}
+
+// codedError carries Slack's error code to an [adapters.APIObserver], which reads it with
+// APIErrorCode.
+type codedError struct {
+	code string
+	err  error
+}
+
+func (e codedError) Error() string        { return e.err.Error() }
+func (e codedError) Unwrap() error        { return e.err }
+func (e codedError) APIErrorCode() string { return e.code }
 
 // wrapErr wraps err with the operation, the number of attempts, and ErrNotFound where Slack
 // said that something does not exist.

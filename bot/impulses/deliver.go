@@ -145,10 +145,16 @@ func messageKey(sub string, slot int64) string {
 
 // onDeliver delivers one slot to one subscriber, exactly once (see doc.go). The reservation
 // script reads the subscriber, chooses the impulse and reserves it in one round trip.
-func (f *Feature) onDeliver(ctx context.Context, t storage.Timer) error {
+func (f *Feature) onDeliver(ctx context.Context, t storage.Timer) (err error) {
+	defer func() {
+		if err != nil {
+			f.observe(DeliveryFailed) // every other outcome is reported where it is decided
+		}
+	}()
 	d, err := parseDelivery(t.Payload)
 	if err != nil {
 		f.log.Error().Err(err).Str("timer_id", t.ID).Msg("impulse delivery dropped")
+		f.observe(DeliveryMalformed)
 		return nil // retrying cannot make it readable
 	}
 	log := f.log.With().Str("subscriber", d.sub).Int64("slot", d.slot).Int("attempt", t.Attempt).Logger()
@@ -161,11 +167,16 @@ func (f *Feature) onDeliver(ctx context.Context, t storage.Timer) error {
 		switch r.Status {
 		case "gone", "done", "inactive", "paused", "quiet":
 			log.Debug().Str("status", r.Status).Msg("nothing to deliver")
+			f.observe(skipOutcomes[r.Status])
 			return nil
 		case "changed":
 			lang, audience = r.Lang, r.Audience // the subscriber changed since the fan-out
 		case "busy":
-			return f.waitForOther(ctx, t, d)
+			if err := f.waitForOther(ctx, t, d); err != nil {
+				return err
+			}
+			f.observe(DeliveryDeferred)
+			return nil
 		case "takeover":
 			log.Warn().Int64("abandoned_slot", r.Slot).Str("impulse", r.Impulse).Msg("finishing an abandoned impulse delivery first")
 			if err := f.finish(ctx, d.sub, r, t.Attempt); err != nil {
@@ -178,6 +189,19 @@ func (f *Feature) onDeliver(ctx context.Context, t storage.Timer) error {
 		}
 	}
 	return fmt.Errorf("impulses: delivery to %s did not settle in %d steps", d.sub, maxSteps)
+}
+
+// skipOutcomes are the outcomes of reservations that deliver nothing.
+var skipOutcomes = map[string]string{
+	"gone": DeliverySkippedUnsubscribed, "inactive": DeliverySkippedUnsubscribed,
+	"done": DeliveryDuplicateRefused, "paused": DeliverySkippedPaused, "quiet": DeliverySkippedExhausted,
+}
+
+// observe reports a delivery outcome to the observer, if any.
+func (f *Feature) observe(outcome string) {
+	if f.obs != nil {
+		f.obs.Delivered(outcome)
+	}
 }
 
 // seriesIDs is the series for a language and audience as the reservation script takes it:
@@ -230,7 +254,11 @@ func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt
 			// It left the library since it was reserved: nothing to send, and nothing to
 			// archive, so the series goes on with what is there.
 			log.Warn().Msg("reserved impulse is no longer in the library; reservation dropped")
-			return f.st.release(ctx, sub, r.Slot, false)
+			if err := f.st.release(ctx, sub, r.Slot, false); err != nil {
+				return err
+			}
+			f.observe(DeliveryImpulseMissing)
+			return nil
 		}
 		msg = impulseMessage(imp, r.Kind)
 	}
@@ -249,9 +277,14 @@ func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt
 		// The person or channel is gone: the post cannot have landed, so dropping the
 		// reservation repeats nothing; the subscription ends (subscribing again resumes it).
 		log.Warn().Err(err).Msg("impulse recipient not found; subscription ended")
-		return f.st.release(ctx, sub, r.Slot, true)
+		if err := f.st.release(ctx, sub, r.Slot, true); err != nil {
+			return err
+		}
+		f.observe(DeliveryRecipientGone)
+		return nil
 	case err != nil && attempt >= maxDeliverAttempts:
 		log.Error().Err(err).Msg("impulse delivery given up for now; the next slot finishes it")
+		f.observe(DeliveryGivenUp)
 		return nil
 	case err != nil:
 		return fmt.Errorf("impulses: post to %s: %w", sub, err)
@@ -266,8 +299,12 @@ func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt
 			f.delivered.add(r.Impulse)
 		}
 		log.Debug().Msg("impulse delivered")
+		f.observe(DeliveryDelivered)
+	case "done":
+		f.observe(DeliveryDuplicateRefused)
 	case "lost":
 		log.Warn().Msg("impulse reservation was taken over meanwhile")
+		f.observe(DeliveryTakenOver)
 	}
 	return nil
 }

@@ -35,13 +35,42 @@ type Options struct {
 	// Rate is how many impulses per second all replicas together send (env
 	// WOLBOT_IMPULSE_RATE); 0 means DefaultRate.
 	Rate float64
+	// Retention is how long a subscriber's archive (the delivery log) and feedback are kept
+	// after the last delivery or vote, and a stopped subscription after it stopped (env
+	// WOLBOT_RETENTION); 0 means DefaultRetention (180 days).
+	Retention time.Duration
 	// Location is the time zone of schedules without CRON_TZ=, of holidays and of the dates
 	// shown; default Europe/Berlin, or UTC when the zone database is missing.
 	Location *time.Location
 	Logger   zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Observer is told the outcome of every delivery attempt, for metrics; nil means none.
+	Observer Observer
 }
+
+// Observer is told how each attempt to deliver one slot to one subscriber ended, for metrics.
+// It is called from the timer loop's goroutines, so it must be safe for concurrent use and
+// quick. outcome is one of the Delivery… constants.
+type Observer interface {
+	Delivered(outcome string)
+}
+
+// Outcomes of a delivery attempt, as reported to an [Observer].
+const (
+	DeliveryDelivered           = "delivered"            // posted and committed
+	DeliveryDuplicateRefused    = "duplicate_refused"    // this slot was delivered already (a redelivery, or a concurrent run)
+	DeliveryTakenOver           = "taken_over"           // posted, but another slot's delivery took the reservation over
+	DeliverySkippedPaused       = "skipped_paused"       // the subscriber pauses
+	DeliverySkippedUnsubscribed = "skipped_unsubscribed" // the subscriber is gone or unsubscribed
+	DeliverySkippedExhausted    = "skipped_exhausted"    // the series is exhausted and the subscriber was told so
+	DeliveryDeferred            = "deferred"             // another slot's delivery is under way: tried again shortly
+	DeliveryRecipientGone       = "recipient_gone"       // the person or channel no longer exists; subscription ended
+	DeliveryImpulseMissing      = "impulse_missing"      // the reserved impulse left the library; reservation dropped
+	DeliveryFailed              = "failed"               // an error (chat or Redis): the timer retries
+	DeliveryGivenUp             = "given_up"             // the post failed too often; the next slot finishes it
+	DeliveryMalformed           = "malformed"            // an unreadable delivery timer, dropped
+)
 
 // Feature is the short-impulse feature; register it with the bot's router under "impuls".
 type Feature struct {
@@ -54,6 +83,7 @@ type Feature struct {
 	limiter  *limiter
 	// delivered gathers delivery counts for the statistics (best effort, see store.go).
 	delivered *deliveredCounter
+	obs       Observer // nil: none
 	series    sync.Map // "<lang>|<audience>" → the series' ids joined by commas
 	loc       *time.Location
 	log       zerolog.Logger
@@ -94,11 +124,12 @@ func New(ctx context.Context, opts Options) (*Feature, error) {
 	if err != nil {
 		return nil, fmt.Errorf("impulses: WOLBOT_IMPULSE_HOLIDAYS=%q: %w", opts.HolidayState, err)
 	}
-	st := newStore(opts.Store)
+	st := newStore(opts.Store, opts.Retention)
 	f := &Feature{
 		st: st, chat: opts.Chat, timers: opts.Timers, lib: opts.Library, start: start, holidays: hol,
 		limiter: newLimiter(opts.Store.Client, st.rateKey, validRate(opts.Rate)),
 		loc:     loc, log: opts.Logger.With().Str("feature", "impuls").Logger(), now: now,
+		obs: opts.Observer,
 	}
 	f.delivered = &deliveredCounter{st: st, log: f.log}
 	opts.Timers.Handle(SlotKind, f.onSlot)

@@ -47,6 +47,13 @@ import (
 //	inflight_at      unix ms when the delivery was reserved
 //	told             1 after "you have received all impulses" was sent; cleared by the next impulse
 //
+// Retention (Options.Retention, DefaultRetention): an active subscription has no TTL. The
+// archive (the delivery log) gets the retention as TTL, refreshed by every delivery; a votes
+// hash gets it refreshed by every vote (after it expires, a vote on that impulse counts anew;
+// the stats hash keeps its counts, which hold no personal data). Stopping a subscription, or
+// its end because the recipient is gone, gives the subscriber hash the retention as TTL too;
+// subscribing again removes it. privacy.go exports and deletes a person's keys on request.
+//
 // The index "active" and the hash cannot change atomically together (different slots), so each
 // write changes the hash first and the index after: a crash in between leaves an inactive id in
 // the index (the delivery script drops it) or an active one missing (subscribing again repairs
@@ -85,20 +92,33 @@ func (s *subscriber) Paused(now time.Time) bool {
 func userSubID(platform, user string) string       { return platform + ":@" + user }
 func channelSubID(platform, channel string) string { return platform + ":#" + channel }
 
+// DefaultRetention is how long delivery logs, feedback and stopped subscriptions are kept when
+// Options.Retention is 0: long enough that a pause of months neither repeats the series nor
+// loses it.
+const DefaultRetention = 180 * 24 * time.Hour
+
 // store reads and writes the feature's keys.
 type store struct {
 	s                         *storage.Store
 	active, schedule, rateKey string
+	retention                 time.Duration
 }
 
-func newStore(s *storage.Store) *store {
+func newStore(s *storage.Store, retention time.Duration) *store {
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
 	return &store{
-		s:        s,
-		active:   s.Key("imp", "active"),
-		schedule: s.Key("imp", "schedule"),
-		rateKey:  s.Key("imp", "rate"),
+		s:         s,
+		active:    s.Key("imp", "active"),
+		schedule:  s.Key("imp", "schedule"),
+		rateKey:   s.Key("imp", "rate"),
+		retention: retention,
 	}
 }
+
+// retentionMS is the retention as the scripts take it.
+func (st *store) retentionMS() int64 { return st.retention.Milliseconds() }
 
 func (st *store) subKey(id string) string     { return st.s.Key("imp", "sub", storage.Tag(id)) }
 func (st *store) archiveKey(id string) string { return st.subKey(id) + ":archive" }
@@ -179,14 +199,16 @@ var subscribeScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'active') == '1' then return 'already' end
 local again = redis.call('EXISTS', KEYS[1]) == 1
 redis.call('HSET', KEYS[1], 'active', '1', 'paused_until', '0', unpack(ARGV, 2))
+redis.call('PERSIST', KEYS[1])
 if again then return 'again' end
 redis.call('HSET', KEYS[1], 'created', ARGV[1])
 return 'ok'
 `)
 
 // changeScript changes an active subscriber: ARGV[1] is the change, ARGV[2] its value, ARGV[3]
-// now (unix ms). Returns none (not an active subscriber), notpaused (resume without a pause)
-// or ok.
+// now (unix ms), ARGV[4] the retention (ms) that a stopped subscription and its archive
+// (KEYS[2]) get as TTL. Returns none (not an active subscriber), notpaused (resume without a
+// pause) or ok.
 var changeScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'active') ~= '1' then return 'none' end
 local what = ARGV[1]
@@ -199,6 +221,8 @@ elseif what == 'resume' then
   redis.call('HSET', KEYS[1], 'paused_until', '0')
 elseif what == 'stop' then
   redis.call('HSET', KEYS[1], 'active', '0', 'paused_until', '0')
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  if redis.call('PTTL', KEYS[2]) == -1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 elseif what == 'lang' then
   redis.call('HSET', KEYS[1], 'lang', ARGV[2])
 else
@@ -226,7 +250,8 @@ func (st *store) subscribe(ctx context.Context, sub *subscriber, now time.Time) 
 // change applies pause, resume, stop or lang to an active subscriber; stop also leaves the
 // index.
 func (st *store) change(ctx context.Context, id, what, value string, now time.Time) (string, error) {
-	res, err := changeScript.Run(ctx, st.s.Client, []string{st.subKey(id)}, what, value, now.UnixMilli()).Text()
+	res, err := changeScript.Run(ctx, st.s.Client, []string{st.subKey(id), st.archiveKey(id)}, what, value,
+		now.UnixMilli(), st.retentionMS()).Text()
 	if err != nil {
 		return "", fmt.Errorf("impulses: %s %s: %w", what, id, err)
 	}
@@ -288,7 +313,8 @@ return reply('ok', ARGV[1], pick)
 `)
 
 // commitScript finishes the delivery of slot ARGV[1] with impulse ARGV[2] at ARGV[3] (unix ms):
-// archive it, remember the slot, clear the reservation. Replies ok, done (finished before, by a
+// archive it (refreshing the archive's TTL to ARGV[4] ms), remember the slot, clear the
+// reservation. Replies ok, done (finished before, by a
 // redelivery or a takeover) or lost (the reservation is gone: nothing was changed).
 var commitScript = redis.NewScript(`
 local h = redis.call('HMGET', KEYS[1], 'last_slot', 'inflight_slot', 'inflight_impulse')
@@ -296,6 +322,7 @@ local slot = tonumber(ARGV[1])
 if tonumber(h[2] or '0') == slot and (h[3] or '') == ARGV[2] then
   if ARGV[2] ~= '' then
     redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[2])
+    redis.call('PEXPIRE', KEYS[2], ARGV[4])
     redis.call('HDEL', KEYS[1], 'told')
   else
     redis.call('HSET', KEYS[1], 'told', '1')
@@ -310,11 +337,16 @@ return 'lost'
 
 // releaseScript drops the reservation of slot ARGV[1] without archiving anything: for an
 // impulse that left the library, or a recipient that no longer exists. ARGV[2] = "1" also
-// ends the subscription (the caller then removes it from the index).
+// ends the subscription (the caller then removes it from the index), which then expires after
+// ARGV[3] ms like a stopped one, with its archive KEYS[2].
 var releaseScript = redis.NewScript(`
 if tonumber(redis.call('HGET', KEYS[1], 'inflight_slot') or '0') ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HDEL', KEYS[1], 'inflight_slot', 'inflight_impulse', 'inflight_at')
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'active', '0') end
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], 'active', '0')
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  if redis.call('PTTL', KEYS[2]) == -1 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+end
 return 1
 `)
 
@@ -350,7 +382,7 @@ func (st *store) reserve(ctx context.Context, id string, slot int64, now time.Ti
 
 func (st *store) commit(ctx context.Context, id string, slot int64, impulse string, now time.Time) (string, error) {
 	res, err := commitScript.Run(ctx, st.s.Client, []string{st.subKey(id), st.archiveKey(id)},
-		slot, impulse, now.UnixMilli()).Text()
+		slot, impulse, now.UnixMilli(), st.retentionMS()).Text()
 	if err != nil {
 		return "", fmt.Errorf("impulses: commit %s/%d: %w", id, slot, err)
 	}
@@ -362,7 +394,7 @@ func (st *store) release(ctx context.Context, id string, slot int64, stop bool) 
 	if stop {
 		s = "1"
 	}
-	if err := releaseScript.Run(ctx, st.s.Client, []string{st.subKey(id)}, slot, s).Err(); err != nil {
+	if err := releaseScript.Run(ctx, st.s.Client, []string{st.subKey(id), st.archiveKey(id)}, slot, s, st.retentionMS()).Err(); err != nil {
 		return fmt.Errorf("impulses: release %s/%d: %w", id, slot, err)
 	}
 	if stop {
@@ -439,12 +471,14 @@ func (c *deliveredCounter) flush(ctx context.Context) {
 }
 
 // feedbackScript records user ARGV[1]'s vote ARGV[2] (up|down) on the impulse whose votes and
-// stats are KEYS[1] and KEYS[2]. A changed vote moves the count; the same vote again changes
-// nothing. Replies ok, changed or same.
+// stats are KEYS[1] and KEYS[2]; the votes hash expires ARGV[3] ms after the last vote. A
+// changed vote moves the count; the same vote again changes nothing. Replies ok, changed or
+// same.
 var feedbackScript = redis.NewScript(`
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 'same' end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if old then redis.call('HINCRBY', KEYS[2], old, -1) end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 if old then return 'changed' end
@@ -452,7 +486,7 @@ return 'ok'
 `)
 
 func (st *store) feedback(ctx context.Context, impulse, voter, vote string) (string, error) {
-	res, err := feedbackScript.Run(ctx, st.s.Client, []string{st.votesKey(impulse), st.statsKey(impulse)}, voter, vote).Text()
+	res, err := feedbackScript.Run(ctx, st.s.Client, []string{st.votesKey(impulse), st.statsKey(impulse)}, voter, vote, st.retentionMS()).Text()
 	if err != nil {
 		return "", fmt.Errorf("impulses: feedback on %s: %w", impulse, err)
 	}

@@ -96,7 +96,7 @@ func benchRound(b *testing.B) (*storage.Store, *bot.Bot, *Feature, func(user, te
 	store := redistest.Store(b)
 	chat := &nopChat{}
 	timers := storage.NewTimers(store, storage.TimerOptions{})
-	core := bot.New(bot.Options{Store: store, Chat: chat, Logger: zerolog.Nop()})
+	core := bot.New(bot.Options{Store: store, Chat: chat, Logger: zerolog.Nop(), RateLimit: bot.RateLimit{Disabled: true}})
 	lc := New(Options{Store: store, Chat: chat, Timers: timers, Location: time.UTC})
 	core.Handle("lc", lc)
 	ctx := context.Background()

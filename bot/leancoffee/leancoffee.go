@@ -33,6 +33,9 @@ type Options struct {
 	Logger   zerolog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Retention is how long an ended round (topics, votes, notes, authors) stays in Redis after
+	// its end (env WOLBOT_RETENTION); 0 means DefaultRetention (30 days).
+	Retention time.Duration
 }
 
 // Feature is the Lean Coffee feature; register it with the bot's router under "lc".
@@ -60,7 +63,7 @@ func New(opts Options) *Feature {
 		now = time.Now
 	}
 	f := &Feature{
-		st: newStore(opts.Store), chat: opts.Chat, timers: opts.Timers, loc: loc,
+		st: newStore(opts.Store, opts.Retention), chat: opts.Chat, timers: opts.Timers, loc: loc,
 		log: opts.Logger.With().Str("feature", "lc").Logger(), now: now, boards: newCoalescer(),
 	}
 	opts.Timers.Handle(TimerKind, f.onTimer)
@@ -220,9 +223,12 @@ func (f *Feature) start(ctx context.Context, c call, args []string) error {
 		Started: now, Ver: 1,
 		Votes: map[int]int{}, Spent: map[int]time.Duration{}, ExtCount: map[int]int{},
 	}
+	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
+		return err
+	}
 	got, err := f.st.create(ctx, c.k, r)
 	if errors.Is(err, errActive) {
-		return c.reply(ctx, "err_active", "mod", adapters.Escape(got.ModName))
+		return c.reply(ctx, "err_active", "mod", modName(c.Lang(ctx), got))
 	}
 	if err != nil {
 		return err
@@ -245,6 +251,9 @@ func (f *Feature) addTopic(ctx context.Context, c call, text string) error {
 	js, err := json.Marshal(storedTopic{Author: c.Event.User, AuthorName: c.Event.UserName, Text: text})
 	if err != nil {
 		return fmt.Errorf("leancoffee: encode topic: %w", err)
+	}
+	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
+		return err
 	}
 	res, err := f.st.run(ctx, addTopicScript, c.k, "", "", "", c.Event.User, string(js), MaxTopics)
 	if err != nil {
@@ -284,6 +293,8 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 	delta := "1"
 	if !add {
 		delta = "-1"
+	} else if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
+		return err
 	}
 	res, err := f.st.run(ctx, voteScript, c.k, c.DedupeKey(), strconv.FormatInt(c.DedupeTTL(), 10),
 		roundID, c.Event.User, strconv.Itoa(n), delta)
@@ -320,6 +331,9 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 
 // thumbs records a thumbs vote; when everyone taking part has voted, the vote closes early.
 func (f *Feature) thumbs(ctx context.Context, c call, roundID, seq, thumb string) error {
+	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
+		return err
+	}
 	res, err := f.st.run(ctx, thumbsScript, c.k, c.DedupeKey(), strconv.FormatInt(c.DedupeTTL(), 10),
 		roundID, c.Event.User, thumb, seq)
 	if err != nil {
@@ -373,9 +387,12 @@ func (f *Feature) note(ctx context.Context, c call, text string) error {
 	if n := utf8.RuneCountInString(text); n > MaxNoteLen {
 		return c.reply(ctx, "err_note_long", "len", n, "max", MaxNoteLen)
 	}
-	js, err := json.Marshal(storedNote{AuthorName: c.Event.UserName, Text: text})
+	js, err := json.Marshal(storedNote{Author: c.Event.User, AuthorName: c.Event.UserName, Text: text})
 	if err != nil {
 		return fmt.Errorf("leancoffee: encode note: %w", err)
+	}
+	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
+		return err
 	}
 	res, err := f.st.run(ctx, noteScript, c.k, "", "", "", c.Event.User, string(js), MaxNotes)
 	if err != nil {
@@ -404,7 +421,7 @@ func (f *Feature) steer(ctx context.Context, c call, what, step string) error {
 			}
 			return Result{}, errMoved
 		}
-		if r.Mod != c.Event.User && !c.IsAdmin() {
+		if !mayModerate(r, c) {
 			denied = r
 			return Result{}, errDenied
 		}
@@ -418,7 +435,7 @@ func (f *Feature) steer(ctx context.Context, c call, what, step string) error {
 		}
 	})
 	if errors.Is(err, errDenied) {
-		return c.reply(ctx, "err_not_moderator", "mod", adapters.Escape(denied.ModName))
+		return c.reply(ctx, "err_not_moderator", "mod", modName(c.Lang(ctx), denied))
 	}
 	return err
 }
@@ -436,12 +453,15 @@ func (f *Feature) handover(ctx context.Context, c call, args []string) error {
 	if err != nil {
 		return fmt.Errorf("leancoffee: look up moderator: %w", err)
 	}
+	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, u.ID); err != nil {
+		return err
+	}
 	var denied *Round
 	r, err := f.st.update(ctx, c.k, func(r *Round) error {
 		if r.Phase == PhaseEnded {
 			return errEnded
 		}
-		if r.Mod != c.Event.User && !c.IsAdmin() {
+		if !mayModerate(r, c) {
 			denied = r
 			return errDenied
 		}
@@ -449,7 +469,7 @@ func (f *Feature) handover(ctx context.Context, c call, args []string) error {
 		return nil
 	}, nil)
 	if errors.Is(err, errDenied) {
-		return c.reply(ctx, "err_not_moderator", "mod", adapters.Escape(denied.ModName))
+		return c.reply(ctx, "err_not_moderator", "mod", modName(c.Lang(ctx), denied))
 	}
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ func (v view) author(n int) string {
 	if n < 1 || n > len(v.topics) {
 		return ""
 	}
-	return adapters.Escape(v.topics[n-1].AuthorName)
+	return authorName(v.lang, v.topics[n-1].AuthorName, v.topics[n-1].Anon)
 }
 
 // dur formats a duration the way people say it: "45 Sek.", "8 Min.", "1 Min. 30 Sek.".
@@ -85,7 +85,7 @@ func (v view) board() adapters.Message {
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
 	line(v.t("board_title_" + string(r.Phase)))
-	line(v.t("board_meta", "mod", adapters.Escape(r.ModName), "dots", v.dots(r.Dots),
+	line(v.t("board_meta", "mod", modName(v.lang, r), "dots", v.dots(r.Dots),
 		"timebox", v.dur(r.Timebox), "ext", v.extList()))
 	line("")
 	var buttons []adapters.Button
@@ -166,7 +166,7 @@ func (v view) summary(notes []storedNote, people int) adapters.Message {
 	line := func(s string) { sb.WriteString(s + "\n") }
 	line(v.t("sum_title", "date", r.Started.In(v.loc).Format("02.01.2006")))
 	total := r.Ended.Sub(r.Started)
-	line(v.t("sum_meta", "mod", adapters.Escape(r.ModName), "people", msgs.N(v.lang, "people", people), "dur", v.dur(total)))
+	line(v.t("sum_meta", "mod", modName(v.lang, r), "people", msgs.N(v.lang, "people", people), "dur", v.dur(total)))
 	line("")
 	if r.Topics == 0 {
 		line(v.t("sum_no_topics"))
@@ -186,7 +186,7 @@ func (v view) summary(notes []storedNote, people int) adapters.Message {
 			line(v.t("sum_topic_done", args...))
 		}
 		for _, note := range byTopic[n] {
-			line(v.t("sum_note", "text", adapters.Escape(note.Text), "author", adapters.Escape(note.AuthorName)))
+			line(v.t("sum_note", "text", adapters.Escape(note.Text), "author", authorName(v.lang, note.AuthorName, note.Anon)))
 		}
 	}
 	line("")
@@ -234,7 +234,7 @@ func (v view) status(dotsUsed int) adapters.Message {
 	var head string
 	switch {
 	case r.Phase == PhaseCollecting:
-		head = v.t("status_collecting", "mod", adapters.Escape(r.ModName))
+		head = v.t("status_collecting", "mod", modName(v.lang, r))
 	case r.Phase == PhaseVoting:
 		head = v.t("status_voting", "left", r.Dots-dotsUsed, "dots", r.Dots)
 	case r.Phase == PhaseDiscussing && r.Stage == StageThumbs:

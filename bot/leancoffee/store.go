@@ -27,14 +27,23 @@ import (
 //	wolbot:<ns>:lc:{<channel key>}:thumbs   HASH    user → up|side|down for the open thumbs vote
 //	wolbot:<ns>:lc:{<channel key>}:notes    LIST    "<topic>|<JSON storedNote>"
 //	wolbot:<ns>:seen:{<channel key>}:<id>   STRING  event dedupe, shared with the router
+//	wolbot:<ns>:lc:user:{<platform>:<user>}:rounds  SET  channel keys of the rounds the user
+//	                                                took part in: the index that finds a person's
+//	                                                data for export and deletion (privacy.go)
 //
 // Every change bumps the round's "ver" field, so a transaction that WATCHes the round key alone
 // notices any concurrent change, including those made by the scripts. Changes to anything but
 // votes, thumbs and notes also bump "mver", which lets the scripts skip returning the round
 // hash to a caller whose cached copy is current.
 
-// retention is how long a round's keys live after its last change.
+// retention is how long a running round's keys live after its last change: a round nobody
+// ends is gone after it. An ended round's keys live Options.Retention from its end instead.
 const retention = 30 * 24 * time.Hour
+
+// DefaultRetention is how long an ended round (its topics, votes, notes) is kept when
+// Options.Retention is 0: long enough to look up the summary again, short enough that the
+// channel's own copy of the summary is the record.
+const DefaultRetention = 30 * 24 * time.Hour
 
 type keys struct {
 	chanKey                                                     string
@@ -45,30 +54,41 @@ func (k keys) all() []string {
 	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes}
 }
 
+// storedTopic and storedNote carry their author so the board can name them and a person's
+// data can be found; Anon marks an author removed on request (rendered "(anonym)").
 type storedTopic struct {
 	Author     string `json:"a"`
 	AuthorName string `json:"n"`
 	Text       string `json:"t"`
+	Anon       bool   `json:"x,omitempty"`
 }
 
 type storedNote struct {
 	Topic      int    `json:"-"`
+	Author     string `json:"a,omitempty"` // user id; absent in notes written before it was kept
 	AuthorName string `json:"n"`
 	Text       string `json:"t"`
+	Anon       bool   `json:"x,omitempty"`
 }
 
 // store reads and writes rounds. It caches topic texts per round: they never change once
 // added, so the hot vote path needs no extra round trip to re-render the board.
 type store struct {
-	s *storage.Store
+	s     *storage.Store
+	ended time.Duration // how long an ended round's keys live (Options.Retention)
 
-	mu     sync.Mutex
-	topics map[string][]storedTopic // round id → topics 1..n (index n-1)
-	rounds map[string]*Round        // channel key → last decoded round (see run)
+	mu      sync.Mutex
+	topics  map[string][]storedTopic // "<round id>:<anon>" → topics 1..n (index n-1)
+	rounds  map[string]*Round        // channel key → last decoded round (see run)
+	indexed map[string]time.Time     // "<channel key>|<user>" → when the user index was last written
 }
 
-func newStore(s *storage.Store) *store {
-	return &store{s: s, topics: make(map[string][]storedTopic), rounds: make(map[string]*Round)}
+func newStore(s *storage.Store, ended time.Duration) *store {
+	if ended <= 0 {
+		ended = DefaultRetention
+	}
+	return &store{s: s, ended: ended, topics: make(map[string][]storedTopic), rounds: make(map[string]*Round),
+		indexed: make(map[string]time.Time)}
 }
 
 func (st *store) keys(chanKey string) keys {
@@ -103,6 +123,14 @@ end
 local r = redis.call('HMGET', KEYS[1], 'id', 'phase', 'mver', FIELDS)
 if not r[1] then return {'none'} end
 if ARGV[3] ~= '' and ARGV[3] ~= r[1] then return {'stale'} end
+-- keep(key) gives a key the scripts may create (topics, votes, ballots, thumbs, notes) the
+-- round's TTL, so that a round abandoned before its next save expires as a whole.
+local function keep(key)
+  if redis.call('PTTL', key) == -1 then
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+  end
+end
 -- snap(status, extra, ver, mver, thumbs): ver is the new version if the script changed the
 -- round, mver the new structural version if it changed that too; thumbs includes the thumbs
 -- hash (only the thumbs vote needs it, saving a call on the vote path).
@@ -132,6 +160,8 @@ if tonumber(r[4] or '0') >= tonumber(ARGV[7]) then return snap('full') end
 local n = redis.call('HINCRBY', KEYS[1], 'topics', 1)
 redis.call('HSET', KEYS[5], n, ARGV[6])
 redis.call('SADD', KEYS[7], ARGV[5])
+keep(KEYS[5])
+keep(KEYS[7])
 local mver = redis.call('HINCRBY', KEYS[1], 'mver', 1)
 return snap('ok', n, redis.call('HINCRBY', KEYS[1], 'ver', 1), mver)
 `)
@@ -152,6 +182,9 @@ if ARGV[7] == '1' then
   used = used + 1
   redis.call('HSET', KEYS[6], user, used, ballot, mine + 1)
   redis.call('HINCRBY', KEYS[2], ARGV[6], 1)
+  keep(KEYS[6])
+  keep(KEYS[2])
+  keep(KEYS[7])
 else
   if mine <= 0 then return snap('novote', used) end
   used = used - 1
@@ -168,6 +201,8 @@ if r[2] ~= 'discussing' or r[4] ~= 'thumbs' then return snap('phase', '', nil, n
 if ARGV[7] ~= '' and ARGV[7] ~= r[5] then return snap('stalepoll', '', nil, nil, true) end
 redis.call('HSET', KEYS[4], ARGV[5], ARGV[6])
 redis.call('SADD', KEYS[7], ARGV[5])
+keep(KEYS[4])
+keep(KEYS[7])
 local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
 return snap('ok', redis.call('SCARD', KEYS[7]), ver, nil, true)
 `)
@@ -179,6 +214,8 @@ if r[2] ~= 'discussing' then return snap('phase') end
 if redis.call('LLEN', KEYS[8]) >= tonumber(ARGV[7]) then return snap('full') end
 redis.call('RPUSH', KEYS[8], r[4] .. '|' .. ARGV[6])
 redis.call('SADD', KEYS[7], ARGV[5])
+keep(KEYS[8])
+keep(KEYS[7])
 return snap('ok', r[4], redis.call('HINCRBY', KEYS[1], 'ver', 1))
 `)
 
@@ -390,15 +427,20 @@ func (st *store) save(ctx context.Context, p redis.Pipeliner, k keys, r *Round) 
 	if len(r.Thumbs) == 0 {
 		p.Del(ctx, k.thumbs)
 	}
+	ttl := retention
+	if r.Phase == PhaseEnded {
+		ttl = st.ended // from the end on, the configured retention counts
+	}
 	for _, key := range k.all() {
-		p.Expire(ctx, key, retention)
+		p.Expire(ctx, key, ttl)
 	}
 }
 
 // topicTexts returns the topics of a round, from the cache when it already knows them all.
 func (st *store) topicTexts(ctx context.Context, k keys, r *Round) ([]storedTopic, error) {
+	ck := topicCacheKey(r)
 	st.mu.Lock()
-	cached := st.topics[r.ID]
+	cached := st.topics[ck]
 	st.mu.Unlock()
 	if len(cached) >= r.Topics {
 		return cached[:r.Topics], nil
@@ -422,8 +464,8 @@ func (st *store) topicTexts(ctx context.Context, k keys, r *Round) ([]storedTopi
 	if len(st.topics) > 1000 { // a cache, not state: dropping it costs one round trip per round
 		clear(st.topics)
 	}
-	if len(topics) > len(st.topics[r.ID]) {
-		st.topics[r.ID] = topics
+	if len(topics) > len(st.topics[ck]) {
+		st.topics[ck] = topics
 	}
 	if len(topics) < r.Topics {
 		return topics, nil
@@ -459,7 +501,7 @@ func encodeRound(r *Round) map[string]any {
 		"board": r.Board, "prompt": r.Prompt, "topics": r.Topics, "order": joinInts(r.Order),
 		"cur": r.Cur, "topic": r.Topic, "extused": r.ExtUsed, "stage": string(r.Stage), "seq": r.Seq,
 		"due": ms(r.Due), "tstart": ms(r.TopicStart), "started": ms(r.Started), "ended": ms(r.Ended),
-		"ver": r.Ver, "mver": r.MVer, "announced": r.Announced,
+		"ver": r.Ver, "mver": r.MVer, "announced": r.Announced, "anon": r.Anon,
 	}
 }
 
@@ -478,7 +520,7 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 		Topics: d.int("topics"), Order: d.ints("order"), Cur: d.int("cur"), Topic: d.int("topic"),
 		ExtUsed: d.int("extused"), Seq: d.int64("seq"), Due: d.time("due"),
 		TopicStart: d.time("tstart"), Started: d.time("started"), Ended: d.time("ended"),
-		Ver: d.int64("ver"), MVer: d.int64("mver"), Announced: d.int64("announced"),
+		Ver: d.int64("ver"), MVer: d.int64("mver"), Announced: d.int64("announced"), Anon: d.int64("anon"),
 		Votes: decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
 	}
 	for f, v := range stats {

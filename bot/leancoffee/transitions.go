@@ -141,6 +141,7 @@ func (f *Feature) postSummary(ctx context.Context, k keys, r *Round) error {
 	if err != nil {
 		return fmt.Errorf("leancoffee: count people: %w", err)
 	}
+	f.st.reindexEnded(ctx, k, r, f.log)
 	v := f.view(ctx, k, r, r.Lang)
 	if _, err := f.chat.Post(ctx, r.Channel, v.summary(notes, int(people))); err != nil {
 		return fmt.Errorf("leancoffee: post summary: %w", err)

@@ -1,0 +1,477 @@
+package leancoffee
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/bot"
+	"github.com/wolbot/wolbot/storage"
+)
+
+// Data protection: what Lean Coffee keeps about a person, and how it is exported and forgotten.
+//
+// A round holds a person's user id in people, ballots and thumbs, and their id and handle on
+// the topics and notes they wrote and, as moderator, in the round hash. A per-user index (a SET
+// of channel keys, see store.go) finds those rounds without scanning the keyspace. It is
+// written before the person's first contribution to a round takes effect (so a crash in
+// between leaves an entry too many, never one too few) and again for everyone taking part
+// when a round ends; its TTL outlives the longest-lived round it can point to.
+//
+// Forgetting keeps the rounds for the others: the person's topics and notes stay, their author
+// replaced by a marker rendered "(anonym)"; their ballot entries, thumbs vote and place in
+// people go (the topics' vote totals stay, so the order and the summary do not change); if they
+// moderate, the round keeps running without a moderator: anyone in the channel may then steer
+// it or take the moderation over with /lc moderator, and admins can as always. The channel is
+// told so without a name.
+//
+// The index trades a Redis round trip on a person's first action in a round (per replica, at
+// most once per indexFresh) for exactness; a SCAN over all rounds would need none but touches
+// the whole keyspace on every export and deletion.
+
+// indexFresh is how long a replica trusts that it has written a user's index entry for a
+// channel. Within it, a repeat (the next vote) costs no round trip.
+const indexFresh = 10 * time.Minute
+
+func (st *store) userIndexKey(platform, user string) string {
+	return st.s.Key("lc", "user", storage.Tag(platform+":"+user), "rounds")
+}
+
+// indexTTL outlives any round the entry can point to: a running round lives retention after
+// its last change, an ended one st.ended after its end.
+func (st *store) indexTTL() time.Duration { return retention + st.ended }
+
+// index records that user takes part in the round of chanKey.
+func (st *store) index(ctx context.Context, chanKey, platform, user string) error {
+	if user == "" {
+		return nil
+	}
+	ck := chanKey + "|" + user
+	now := time.Now()
+	st.mu.Lock()
+	last, ok := st.indexed[ck]
+	st.mu.Unlock()
+	if ok && now.Sub(last) < indexFresh {
+		return nil
+	}
+	key := st.userIndexKey(platform, user)
+	_, err := st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, key, chanKey)
+		p.Expire(ctx, key, st.indexTTL())
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("leancoffee: index participant: %w", err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.indexed) > 100_000 { // a cache: dropping it costs one round trip per person
+		clear(st.indexed)
+	}
+	st.indexed[ck] = now
+	return nil
+}
+
+// reindexEnded writes the index entries of everyone who took part in a round that has just
+// ended, so that each outlives the round's retention however long the round ran. A failure is
+// only logged: the entries written at participation are there already.
+func (st *store) reindexEnded(ctx context.Context, k keys, r *Round, log zerolog.Logger) {
+	platform, _, _ := strings.Cut(k.chanKey, ":")
+	people, err := st.s.Client.SMembers(ctx, k.people).Result()
+	if err != nil {
+		log.Warn().Err(err).Str("round", r.ID).Msg("could not refresh the participant index")
+		return
+	}
+	if r.Mod != "" {
+		people = append(people, r.Mod)
+	}
+	_, err = st.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, u := range people {
+			key := st.userIndexKey(platform, u)
+			p.SAdd(ctx, key, k.chanKey)
+			p.Expire(ctx, key, st.indexTTL())
+		}
+		return nil
+	})
+	if err != nil {
+		log.Warn().Err(err).Str("round", r.ID).Msg("could not refresh the participant index")
+	}
+}
+
+func topicCacheKey(r *Round) string { return r.ID + ":" + strconv.FormatInt(r.Anon, 10) }
+
+// authorName renders a topic's or note's author, which the texts put in parentheses: the
+// handle, or the anonymous marker without its own parentheses ("_(anonym)_").
+func authorName(lang, name string, anon bool) string {
+	if anon || name == "" {
+		return privacyMsgs.T(lang, "anonymous_author")
+	}
+	return adapters.Escape(name)
+}
+
+// modName renders the round's moderator: the handle, or the anonymous marker when the
+// moderator had their data deleted.
+func modName(lang string, r *Round) string {
+	if r.Mod == "" {
+		return privacyMsgs.T(lang, "anonymous")
+	}
+	return adapters.Escape(r.ModName)
+}
+
+// mayModerate reports whether the requester may steer the round: its moderator, an admin, or
+// anyone while the round has no moderator (after the moderator's data was deleted).
+func mayModerate(r *Round, c call) bool {
+	return r.Mod == "" || r.Mod == c.Event.User || c.IsAdmin()
+}
+
+// roundData is what one round holds about one person.
+type roundData struct {
+	r       *Round
+	isMod   bool
+	topics  []ownTopic // by number
+	notes   []storedNote
+	dots    int         // dots in use
+	perTop  map[int]int // topic → their dots on it
+	thumb   string      // their vote in the open thumbs vote
+	member  bool        // in people
+	expires time.Time   // when the round's keys expire; zero if unknown
+}
+
+type ownTopic struct {
+	n    int
+	text string
+}
+
+func (d *roundData) any() bool {
+	return d.member || d.isMod || len(d.topics) > 0 || len(d.notes) > 0 || d.dots > 0 || d.thumb != ""
+}
+
+// gather reads what the round of k holds about u; nil when the channel has no round.
+func (st *store) gather(ctx context.Context, k keys, u bot.UserRef) (*roundData, error) {
+	r, err := st.load(ctx, st.s.Client, k)
+	if errors.Is(err, errNoRound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var (
+		topics *redis.MapStringStringCmd
+		ballot *redis.MapStringStringCmd
+		member *redis.BoolCmd
+		thumb  *redis.StringCmd
+		pttl   *redis.DurationCmd
+	)
+	_, err = st.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		topics = p.HGetAll(ctx, k.topics)
+		ballot = p.HGetAll(ctx, k.ballots)
+		member = p.SIsMember(ctx, k.people, u.User)
+		thumb = p.HGet(ctx, k.thumbs, u.User)
+		pttl = p.PTTL(ctx, k.round)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("leancoffee: read round for export: %w", err)
+	}
+	notes, err := st.notes(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	d := &roundData{r: r, isMod: r.Mod != "" && r.Mod == u.User, member: member.Val(), thumb: thumb.Val(), perTop: map[int]int{}}
+	if ttl := pttl.Val(); ttl > 0 {
+		d.expires = time.Now().Add(ttl)
+	}
+	for field, js := range topics.Val() {
+		var t storedTopic
+		n, err := strconv.Atoi(field)
+		if err != nil || json.Unmarshal([]byte(js), &t) != nil {
+			continue
+		}
+		if !t.Anon && t.Author == u.User {
+			d.topics = append(d.topics, ownTopic{n: n, text: t.Text})
+		}
+	}
+	slices.SortFunc(d.topics, func(a, b ownTopic) int { return a.n - b.n })
+	for _, n := range notes {
+		if ownNote(n, u) {
+			d.notes = append(d.notes, n)
+		}
+	}
+	for field, v := range ballot.Val() {
+		x, _ := strconv.Atoi(v)
+		switch {
+		case field == u.User:
+			d.dots = x
+		case strings.HasPrefix(field, u.User+"|"):
+			if n, err := strconv.Atoi(strings.TrimPrefix(field, u.User+"|")); err == nil && x > 0 {
+				d.perTop[n] = x
+			}
+		}
+	}
+	return d, nil
+}
+
+// ownNote reports whether u wrote note n: by user id, or by handle for notes written before
+// the id was kept.
+func ownNote(n storedNote, u bot.UserRef) bool {
+	if n.Anon {
+		return false
+	}
+	if n.Author != "" {
+		return n.Author == u.User
+	}
+	return u.UserName != "" && n.AuthorName == u.UserName
+}
+
+// UserData renders the rounds u moderated or took part in that still exist (see
+// [bot.DataKeeper]).
+func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (string, error) {
+	chans, err := f.st.s.Client.SMembers(ctx, f.st.userIndexKey(u.Platform, u.User)).Result()
+	if err != nil {
+		return "", fmt.Errorf("leancoffee: export: %w", err)
+	}
+	var rounds []*roundData
+	for _, ch := range chans {
+		d, err := f.st.gather(ctx, f.st.keys(ch), u)
+		if err != nil {
+			return "", err
+		}
+		if d != nil && d.any() {
+			rounds = append(rounds, d)
+		}
+	}
+	if len(rounds) == 0 {
+		return "", nil
+	}
+	slices.SortFunc(rounds, func(a, b *roundData) int { return b.r.Started.Compare(a.r.Started) })
+	t := func(key string, args ...any) string { return privacyMsgs.T(lang, key, args...) }
+	lines := []string{t("data_title"), t("data_intro")}
+	for _, d := range rounds {
+		r := d.r
+		mod := ""
+		if d.isMod {
+			mod = t("data_mod")
+		}
+		lines = append(lines, t("data_round", "date", f.date(lang, r.Started), "channel", adapters.Escape(r.Channel),
+			"phase", msgs.T(lang, "phase_"+string(r.Phase)), "mod", mod))
+		if len(d.topics) > 0 {
+			items := make([]string, len(d.topics))
+			for i, tp := range d.topics {
+				items[i] = t("data_topic", "n", tp.n, "text", adapters.Escape(tp.text))
+			}
+			lines = append(lines, t("data_topics", "list", strings.Join(items, "; ")))
+		}
+		if d.dots > 0 {
+			var on []string
+			for _, n := range slices.Sorted(maps.Keys(d.perTop)) {
+				on = append(on, t("data_dots_on", "n", n, "dots", msgs.N(lang, "dots", d.perTop[n])))
+			}
+			lines = append(lines, t("data_votes", "dots", msgs.N(lang, "dots", d.dots), "list", strings.Join(on, ", ")))
+		}
+		if len(d.notes) > 0 {
+			items := make([]string, len(d.notes))
+			for i, n := range d.notes {
+				items[i] = t("data_note", "n", n.Topic, "text", adapters.Escape(n.Text))
+			}
+			lines = append(lines, t("data_notes", "list", strings.Join(items, "; ")))
+		}
+		if d.thumb != "" {
+			lines = append(lines, t("data_thumbs", "thumb", view{}.thumbEmoji(d.thumb)))
+		}
+		if !d.expires.IsZero() {
+			lines = append(lines, t("data_expires", "date", f.date(lang, d.expires)))
+		}
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func (f *Feature) date(lang string, t time.Time) string {
+	t = t.In(f.loc)
+	if lang == "en" {
+		return t.Format("2 Jan 2006")
+	}
+	return t.Format("02.01.2006")
+}
+
+// ForgetUser removes u from every round the index knows (see [bot.DataKeeper] and the comment
+// at the top of this file), re-renders the boards, and deletes the index.
+func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
+	idx := f.st.userIndexKey(u.Platform, u.User)
+	chans, err := f.st.s.Client.SMembers(ctx, idx).Result()
+	if err != nil {
+		return fmt.Errorf("leancoffee: forget: %w", err)
+	}
+	for _, ch := range chans {
+		k := f.st.keys(ch)
+		changed, freed, err := f.st.anonymise(ctx, k, u)
+		if err != nil {
+			return err
+		}
+		if !changed {
+			continue
+		}
+		f.st.forgetCached(ch)
+		r, err := f.st.load(ctx, f.st.s.Client, k)
+		if errors.Is(err, errNoRound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		// The board in the channel still names the person; it is re-rendered without them. A
+		// chat failure leaves the stored data deleted all the same, so it is only logged.
+		if freed && r.Phase != PhaseEnded {
+			v := f.view(ctx, k, r, r.Lang)
+			if _, err := f.chat.Post(ctx, r.Channel, adapters.Message{Text: privacyMsgs.T(v.lang, "ann_mod_free")}); err != nil {
+				f.log.Warn().Err(err).Str("round", r.ID).Msg("could not announce the free moderation")
+			}
+		}
+		if r.Board != "" {
+			if err := f.showBoard(ctx, k, r); err != nil {
+				f.log.Warn().Err(err).Str("round", r.ID).Msg("could not re-render the board after a deletion")
+			}
+			if r.Phase == PhaseEnded {
+				f.boards.forget(k.chanKey + ":" + r.ID) // as postSummary does: no more updates
+			}
+		}
+	}
+	if err := f.st.s.Client.Del(ctx, idx).Err(); err != nil {
+		return fmt.Errorf("leancoffee: forget: %w", err)
+	}
+	f.st.mu.Lock()
+	defer f.st.mu.Unlock()
+	for ck := range f.st.indexed {
+		if strings.HasSuffix(ck, "|"+u.User) {
+			delete(f.st.indexed, ck)
+		}
+	}
+	return nil
+}
+
+// forgetCached drops the in-process copies of a channel's round and topics, which may carry
+// an author that was just anonymised. Other replicas' topic caches are keyed by the round's
+// Anon counter, which the anonymisation bumped, so they read the topics again.
+func (st *store) forgetCached(chanKey string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if r := st.rounds[chanKey]; r != nil {
+		for ck := range st.topics {
+			if strings.HasPrefix(ck, r.ID+":") {
+				delete(st.topics, ck)
+			}
+		}
+	}
+	delete(st.rounds, chanKey)
+}
+
+// anonymise removes u from the round of k in one optimistic transaction (WATCH on the round
+// key, which every script and transaction bumps). It reports whether anything changed and
+// whether u was the moderator.
+func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed, freed bool, err error) {
+	txf := func(tx *redis.Tx) error {
+		changed, freed = false, false
+		var (
+			mod    *redis.StringCmd
+			topics *redis.MapStringStringCmd
+			notes  *redis.StringSliceCmd
+			ballot *redis.StringSliceCmd
+			member *redis.BoolCmd
+			thumb  *redis.BoolCmd
+		)
+		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+			mod = p.HGet(ctx, k.round, "mod")
+			topics = p.HGetAll(ctx, k.topics)
+			notes = p.LRange(ctx, k.notes, 0, -1)
+			ballot = p.HKeys(ctx, k.ballots)
+			member = p.SIsMember(ctx, k.people, u.User)
+			thumb = p.HExists(ctx, k.thumbs, u.User)
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		// Without a round hash (expired first), its other keys are orphans still worth
+		// cleaning, but the round hash must not be recreated by the counters below.
+		roundExists := mod.Err() == nil
+		newTopics := map[string]any{}
+		for field, js := range topics.Val() {
+			var t storedTopic
+			if json.Unmarshal([]byte(js), &t) != nil || t.Anon || t.Author != u.User {
+				continue
+			}
+			out, err := json.Marshal(storedTopic{Text: t.Text, Anon: true})
+			if err != nil {
+				return err
+			}
+			newTopics[field] = string(out)
+		}
+		newNotes := map[int64]string{}
+		for i, line := range notes.Val() {
+			topic, js, _ := strings.Cut(line, "|")
+			var n storedNote
+			if json.Unmarshal([]byte(js), &n) != nil || !ownNote(n, u) {
+				continue
+			}
+			out, err := json.Marshal(storedNote{Text: n.Text, Anon: true})
+			if err != nil {
+				return err
+			}
+			newNotes[int64(i)] = topic + "|" + string(out)
+		}
+		var ballots []string
+		for _, field := range ballot.Val() {
+			if field == u.User || strings.HasPrefix(field, u.User+"|") {
+				ballots = append(ballots, field)
+			}
+		}
+		freed = roundExists && mod.Val() == u.User && u.User != ""
+		changed = freed || len(newTopics) > 0 || len(newNotes) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
+		if !changed {
+			return nil
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if len(newTopics) > 0 {
+				p.HSet(ctx, k.topics, newTopics)
+			}
+			for i, v := range newNotes {
+				p.LSet(ctx, k.notes, i, v)
+			}
+			if len(ballots) > 0 {
+				p.HDel(ctx, k.ballots, ballots...)
+			}
+			p.SRem(ctx, k.people, u.User)
+			p.HDel(ctx, k.thumbs, u.User)
+			if freed {
+				p.HSet(ctx, k.round, "mod", "", "modname", "")
+			}
+			if roundExists {
+				p.HIncrBy(ctx, k.round, "anon", 1)
+				p.HIncrBy(ctx, k.round, "ver", 1)
+				p.HIncrBy(ctx, k.round, "mver", 1)
+			}
+			return nil
+		})
+		return err
+	}
+	for range maxTxRetries {
+		err := st.s.Client.Watch(ctx, txf, k.round)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return false, false, fmt.Errorf("leancoffee: anonymise in %s: %w", k.chanKey, err)
+		}
+		return changed, freed, nil
+	}
+	return false, false, fmt.Errorf("leancoffee: anonymise in %s: too much contention", k.chanKey)
+}

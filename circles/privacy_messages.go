@@ -1,0 +1,81 @@
+package circles
+
+import "github.com/wolbot/wolbot/bot"
+
+// privacyMsgs are the texts of the data export and deletion (privacy.go, privacy_cmd.go).
+var privacyMsgs = bot.Catalog{
+	"de": {
+		"help_privacy": "\n\n**Ihre Daten**\n" +
+			"- `/wol daten` – alles, was ich über Sie gespeichert habe, als Direktnachricht\n" +
+			"- `/wol vergessen` – alle Ihre Daten löschen (nach einer Rückfrage)",
+		"circle_left_anon": "Eine Person hat den Kreis verlassen. Danke für die gemeinsame Zeit – und viel Erfolg weiterhin mit Ihren Zielen!",
+
+		"data_title":             "### 🤝 Working-Out-Loud-Kreise",
+		"data_entry":             "Kommune: {muni} · Rolle: {role} · Ziel: „{goal}“ · Zeiten: {slots} · Name: {name}",
+		"data_enrolled":          "- Anmeldung in der Region {region}, Runde {n} ({status}):",
+		"data_status_open":       "Anmeldung läuft",
+		"data_status_closed":     "Anmeldung geschlossen, Kreise werden gebildet",
+		"data_status_confirming": "Kreise werden gerade bestätigt",
+		"data_status_confirmed":  "Kreise stehen fest",
+		"data_status_":           "–",
+		"data_waiting":           "- Auf der Warteliste der Region {region}:",
+		"data_circle":            "- Kreis `{id}` (Region {region}, Kanal `{channel}`, {slot}, {weeks} Wochen ab {first}) – {status}:",
+		"data_circle_active":     "läuft",
+		"data_circle_finished":   "abgeschlossen",
+		"data_circle_merged":     "zusammengelegt mit `{target}`",
+		"data_circle_admin":      "  - Sie haben diesen Kreis als Admin bestätigt.",
+		"data_circle_kept":       "  - Abgeschlossene Kreise werden nach einer festen Frist automatisch gelöscht.",
+		"data_continue":          "  - Ihre Antwort zur Fortsetzung: {choice}",
+		"data_continue_together": "zusammen weitermachen",
+		"data_continue_newmix":   "in neuer Mischung weitermachen",
+		"data_continue_end":      "beenden",
+		"data_round_by":          "- Sie haben als Admin die Runde {n} in der Region {region} geöffnet.",
+		"data_round_confirmer":   "- Sie haben als Admin die Runde {n} in der Region {region} bestätigt.",
+		"data_dialog":            "- Angefangene Anmeldung (nächster Schritt: {step}): Region `{region}` · Kommune: {muni} · Rolle: {role} · Ziel: „{goal}“ · Zeiten: {slots} – wird {days} Tage nach der letzten Antwort automatisch gelöscht.",
+		"data_step_region":       "Region",
+		"data_step_muni":         "Kommune",
+		"data_step_role":         "Rolle",
+		"data_step_goal":         "Ziel",
+		"data_step_slots":        "Zeiten",
+		"data_step_confirm":      "Bestätigung",
+		"data_step_":             "–",
+		"data_admin":             "- Regionale:r Admin (als {name}) für: {regions}",
+	},
+	"en": {
+		"help_privacy": "\n\n**Your data**\n" +
+			"- `/wol data` – everything I have stored about you, as a direct message\n" +
+			"- `/wol forget` – delete all your data (after one check-back)",
+		"circle_left_anon": "Someone has left the circle. Thank you for the time together – and all the best with your goals!",
+
+		"data_title":             "### 🤝 Working Out Loud circles",
+		"data_entry":             "municipality: {muni} · role: {role} · goal: “{goal}” · times: {slots} · name: {name}",
+		"data_enrolled":          "- Enrolment in region {region}, round {n} ({status}):",
+		"data_status_open":       "enrolment open",
+		"data_status_closed":     "enrolment closed, circles being formed",
+		"data_status_confirming": "circles being confirmed",
+		"data_status_confirmed":  "circles confirmed",
+		"data_status_":           "–",
+		"data_waiting":           "- On the waitlist of region {region}:",
+		"data_circle":            "- Circle `{id}` (region {region}, channel `{channel}`, {slot}, {weeks} weeks from {first}) – {status}:",
+		"data_circle_active":     "running",
+		"data_circle_finished":   "finished",
+		"data_circle_merged":     "merged into `{target}`",
+		"data_circle_admin":      "  - You confirmed this circle as an admin.",
+		"data_circle_kept":       "  - Finished circles are deleted automatically after a fixed period.",
+		"data_continue":          "  - Your answer on going on: {choice}",
+		"data_continue_together": "go on together",
+		"data_continue_newmix":   "go on in a new mix",
+		"data_continue_end":      "end",
+		"data_round_by":          "- As an admin, you opened round {n} in region {region}.",
+		"data_round_confirmer":   "- As an admin, you confirmed round {n} in region {region}.",
+		"data_dialog":            "- Unfinished enrolment (next step: {step}): region `{region}` · municipality: {muni} · role: {role} · goal: “{goal}” · times: {slots} – deleted automatically {days} days after your last answer.",
+		"data_step_region":       "region",
+		"data_step_muni":         "municipality",
+		"data_step_role":         "role",
+		"data_step_goal":         "goal",
+		"data_step_slots":        "times",
+		"data_step_confirm":      "confirmation",
+		"data_step_":             "–",
+		"data_admin":             "- Regional admin (as {name}) for: {regions}",
+	},
+}
