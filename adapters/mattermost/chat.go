@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -126,17 +127,38 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 		}
 		ids = append(ids, id)
 	}
+	// The channel's name is derived from the display name alone, so a retry after a crash (or
+	// a lost answer) finds the channel the first attempt made instead of making a second one:
+	// circles number their channels uniquely, so a bot-made channel of that name is ours.
 	ch := &model.Channel{
 		TeamId:      teamID,
 		Type:        model.ChannelTypePrivate,
-		Name:        channelSlug(display, model.NewId()[:8]),
+		Name:        strings.TrimSuffix(channelSlug(display, ""), "-"),
 		DisplayName: truncateRunes(display, model.ChannelDisplayNameMaxRunes),
 	}
 	created, err := call(ctx, a, "create private channel", func(ctx context.Context) (*model.Channel, *model.Response, error) {
 		return a.client.CreateChannel(ctx, ch)
 	})
 	if err != nil {
-		return "", err
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
+			return "", err
+		}
+		// The name exists: ours from an earlier attempt, or someone else's.
+		existing, lookupErr := call(ctx, a, "get channel by name", func(ctx context.Context) (*model.Channel, *model.Response, error) {
+			return a.client.GetChannelByName(ctx, ch.Name, teamID, "")
+		})
+		if lookupErr == nil && existing.CreatorId == a.botID && existing.Type == model.ChannelTypePrivate {
+			a.log.Info().Str("channel", existing.Id).Msg("private channel existed already: reusing the bot's own")
+			created = existing
+		} else {
+			ch.Name = channelSlug(display, model.NewId()[:8]) // someone else's name: make ours unique
+			if created, err = call(ctx, a, "create private channel", func(ctx context.Context) (*model.Channel, *model.Response, error) {
+				return a.client.CreateChannel(ctx, ch)
+			}); err != nil {
+				return "", err
+			}
+		}
 	}
 	if err := a.addMembers(ctx, created.Id, ids); err != nil {
 		return created.Id, fmt.Errorf("mattermost: create private channel %s: %w", created.Id, err)

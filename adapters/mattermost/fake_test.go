@@ -328,6 +328,17 @@ func (f *fakeMM) routes() *http.ServeMux {
 		f.channels[c.Id] = &c
 		writeModel(w, 201, &c)
 	})
+	mux.HandleFunc("GET /api/v4/teams/{team}/channels/name/{name}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, c := range f.channels {
+			if c.Name == r.PathValue("name") && c.TeamId == r.PathValue("team") {
+				writeModel(w, 200, c)
+				return
+			}
+		}
+		appError(w, 404, "app.channel.get_by_name.missing.app_error")
+	})
 	mux.HandleFunc("POST /api/v4/channels/{id}/members", func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]string
 		decode(f.t, r, &body)

@@ -161,6 +161,13 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 		if slackCode(err) != "name_taken" || n == maxNameTries {
 			return "", err
 		}
+		// The name is taken. If the bot made that channel itself (a retry after a crash or a
+		// lost answer), it is this channel: reuse it rather than make a second one.
+		if own, lookupErr := a.ownPrivateChannel(ctx, params.ChannelName); lookupErr == nil && own != nil {
+			a.log.Info().Str("channel", own.ID).Msg("private channel existed already: reusing the bot's own")
+			ch = own
+			break
+		}
 	}
 
 	if err := a.invite(ctx, ch.ID, ids); err != nil {
@@ -212,4 +219,31 @@ func channelName(name string) string {
 		s = strings.TrimRight(s[:maxChannelName], "-_")
 	}
 	return s
+}
+
+// ownPrivateChannel finds the private channel called name that the bot created, or nil.
+// It needs the groups:read scope; without it the lookup fails and the caller makes a new name.
+func (a *Adapter) ownPrivateChannel(ctx context.Context, name string) (*slack.Channel, error) {
+	params := &slack.GetConversationsParameters{Types: []string{"private_channel"}, ExcludeArchived: true, Limit: 200}
+	for page := 0; page < 50; page++ { // bounded: 10,000 private channels of the bot
+		var chans []slack.Channel
+		var next string
+		err := a.call(ctx, "conversations.list", func(ctx context.Context) (err error) {
+			chans, next, err = a.api.GetConversationsContext(ctx, params)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range chans {
+			if chans[i].Name == name && chans[i].Creator == a.botUser {
+				return &chans[i], nil
+			}
+		}
+		if next == "" {
+			return nil, nil
+		}
+		params.Cursor = next
+	}
+	return nil, nil
 }

@@ -67,7 +67,7 @@ type fakeSlack struct {
 
 var recorded = []string{
 	"auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
-	"conversations.create", "conversations.invite", "users.list", "apps.connections.open",
+	"conversations.create", "conversations.invite", "conversations.list", "users.list", "apps.connections.open",
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
