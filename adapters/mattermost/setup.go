@@ -37,6 +37,22 @@ var Commands = []Command{
 		Description: "Kurzimpulse für Leitung und Planung: abonnieren, pausieren, Archiv (/impuls hilfe)",
 		Hint:        "[abo | jetzt | pause 4w | weiter | archiv | status | stopp | hilfe]",
 	},
+	{
+		Trigger:     "wol",
+		DisplayName: "Working Out Loud",
+		Description: "Working-Out-Loud-Kreise: mitmachen, Angaben, Übersicht (/wol hilfe)",
+		Hint:        "[join | ich | ändern | pause | verlassen | daten | vergessen | hilfe]",
+	},
+	{
+		Trigger:     "daten",
+		DisplayName: "Meine Daten",
+		Description: "Alle Daten, die wolbot über Sie speichert, als Direktnachricht (Art. 15 DSGVO)",
+	},
+	{
+		Trigger:     "vergessen",
+		DisplayName: "Daten löschen",
+		Description: "Alle Daten löschen, die wolbot über Sie speichert – nach Bestätigung (Art. 17 DSGVO)",
+	},
 }
 
 // Setup registers [Commands] as slash commands of team (a team name or id) pointing at

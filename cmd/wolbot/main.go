@@ -35,6 +35,7 @@ import (
 	"github.com/wolbot/wolbot/bot/impulses"
 	"github.com/wolbot/wolbot/bot/leancoffee"
 	"github.com/wolbot/wolbot/circles"
+	"github.com/wolbot/wolbot/metrics"
 	"github.com/wolbot/wolbot/storage"
 )
 
@@ -60,6 +61,7 @@ type config struct {
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
 	ImpulseRate                                   float64
 	Week                                          time.Duration // WOL circles: time between meetings
+	Retention                                     time.Duration // WOLBOT_RETENTION; 0 = each feature's default
 
 	Mattermost mattermost.Options
 	Slack      slack.Options
@@ -84,6 +86,7 @@ var settings = []setting{
 	{"WOLBOT_IMPULSE_HOLIDAYS", "impulse-holidays", "", "German state (NW, BY, …) whose public holidays skip an impulse slot; empty skips none."},
 	{"WOLBOT_IMPULSE_RATE", "impulse-rate", "10", "Impulses sent per second, all replicas together."},
 	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
+	{"WOLBOT_RETENTION", "retention", "", "How long ended Lean Coffee rounds, finished WOL circles and impulse delivery logs, feedback and stopped subscriptions are kept (e.g. 90d, 2160h); empty: 30 days for Lean Coffee, 180 days for circles and impulses."},
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
 	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
@@ -112,7 +115,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "wolbot – Working Out Loud circles, Lean Coffee and short impulses for municipal youth welfare.\n\n")
-		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n       wolbot circles match --csv FILE [--size 4-5] [--seed N]\n\n")
+		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n       wolbot circles match --csv FILE [--size 4-5] [--seed N]\n       wolbot healthcheck [--ready]\n\n")
 		fmt.Fprintf(stderr, "With nothing configured, wolbot runs the console chat with an embedded Redis.\n")
 		fmt.Fprintf(stderr, "MATTERMOST_URL selects Mattermost, SLACK_BOT_TOKEN selects Slack.\n\n")
 		fmt.Fprintf(stderr, "%-26s %-14s %s\n", "VARIABLE", "DEFAULT", "MEANING")
@@ -154,6 +157,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if cfg.Week, err = time.ParseDuration(*values["WOLBOT_WOL_WEEK"]); err != nil || cfg.Week <= 0 {
 		return config{}, fmt.Errorf("WOLBOT_WOL_WEEK=%q: want a positive duration such as 168h or 7s", *values["WOLBOT_WOL_WEEK"])
+	}
+	if v := *values["WOLBOT_RETENTION"]; v != "" {
+		if cfg.Retention, err = parseRetention(v); err != nil || cfg.Retention <= 0 {
+			return config{}, fmt.Errorf("WOLBOT_RETENTION=%q: want a positive duration such as 90d or 2160h", v)
+		}
 	}
 	if cfg.LogLevel, err = zerolog.ParseLevel(*values["WOLBOT_LOG_LEVEL"]); err != nil || *values["WOLBOT_LOG_LEVEL"] == "" {
 		return config{}, fmt.Errorf("WOLBOT_LOG_LEVEL=%q: want debug, info, warn or error", *values["WOLBOT_LOG_LEVEL"])
@@ -216,14 +224,16 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 		log.Info().Str("namespace", cfg.Namespace).Msg("connected to Redis")
 	}
 
-	chat, err := newPlatform(ctx, name, cfg, stdin, stdout, stderr, log)
+	m := metrics.New()
+	chat, err := newPlatform(ctx, name, cfg, stdin, stdout, stderr, log, m)
 	if err != nil {
 		return err
 	}
-	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log})
-	b := bot.New(bot.Options{Store: store, Chat: chat, Admins: cfg.Admins, Logger: log})
+	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m})
+	m.CollectPendingTimers(timers)
+	b := bot.New(bot.Options{Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m})
 	b.Handle("lc", leancoffee.New(leancoffee.Options{
-		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Logger: log,
+		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Logger: log, Retention: cfg.Retention,
 	}), "leancoffee")
 	lib, libErrs := impulses.LoadLibrary(impulses.Builtin, cfg.ImpulsesDir)
 	for _, e := range libErrs {
@@ -232,6 +242,7 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	imp, err := impulses.New(ctx, impulses.Options{
 		Store: store, Chat: chat, Timers: timers, Library: lib, Schedule: cfg.ImpulseSchedule,
 		HolidayState: cfg.ImpulseHolidays, Rate: cfg.ImpulseRate, Location: cfg.Location, Logger: log,
+		Observer: m, Retention: cfg.Retention,
 	})
 	if err != nil {
 		return err // names WOLBOT_IMPULSE_SCHEDULE or WOLBOT_IMPULSE_HOLIDAYS
@@ -239,11 +250,15 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	b.Handle("impuls", imp, "impulse", "impulses")
 	wol, err := circles.New(circles.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Week: cfg.Week, Logger: log,
+		Retention: cfg.Retention,
 	})
 	if err != nil {
 		return err
 	}
 	b.Handle(circles.Name, wol, circles.Aliases...) // "wol", "circle", "circles", "kreis"
+	// Art. 15 and 17 DSGVO across all features; also /wol daten and /wol vergessen.
+	b.Handle("daten", bot.DataCommand(), "data")
+	b.Handle("vergessen", bot.ForgetCommand(), "forget")
 
 	// Background work stops after the chat does: at end of input or on a signal, in-flight
 	// timer handlers finish and unstarted claims are released for the next process.
@@ -261,7 +276,7 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	}
 	var srv *http.Server
 	if listen != "" {
-		srv = newHTTPServer(listen, store, chat, b)
+		srv = newHTTPServer(listen, store, chat, b, m.Handler())
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
 			stopBackground()
@@ -297,4 +312,17 @@ type redisLogger struct{ log zerolog.Logger }
 
 func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	l.log.Debug().Str("component", "go-redis").Msgf(format, v...)
+}
+
+// parseRetention accepts "<n>d" (days) besides Go durations such as "2160h".
+func parseRetention(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

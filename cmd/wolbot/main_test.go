@@ -297,6 +297,9 @@ func TestConfiguration(t *testing.T) {
 		{"mattermost without token names it", nil, map[string]string{"MATTERMOST_URL": "http://127.0.0.1:1"}, 1, "MATTERMOST_TOKEN"},
 		{"slack without app token or secret names them", nil, map[string]string{"SLACK_BOT_TOKEN": "xoxb"}, 1, "SLACK_APP_TOKEN"},
 		{"mattermost setup needs a team", []string{"mattermost", "setup"}, nil, 2, "--team is required"},
+		{"bad retention names the variable", nil, map[string]string{"WOLBOT_RETENTION": "bald"}, 2, "WOLBOT_RETENTION"},
+		{"bad wol week names the variable", nil, map[string]string{"WOLBOT_WOL_WEEK": "-1s"}, 2, "WOLBOT_WOL_WEEK"},
+		{"bad impulse rate names the variable", nil, map[string]string{"WOLBOT_IMPULSE_RATE": "viel"}, 2, "WOLBOT_IMPULSE_RATE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,15 +52,17 @@ func platformName(cfg config) (string, error) {
 	}
 }
 
-func newPlatform(ctx context.Context, name string, cfg config, stdin io.Reader, stdout, stderr io.Writer, log zerolog.Logger) (platform, error) {
+func newPlatform(ctx context.Context, name string, cfg config, stdin io.Reader, stdout, stderr io.Writer, log zerolog.Logger, obs adapters.APIObserver) (platform, error) {
 	switch name {
 	case "mattermost":
 		o := cfg.Mattermost
 		o.Logger = log.With().Str("platform", "mattermost").Logger()
+		o.Observer = obs
 		return mattermost.New(ctx, o)
 	case "slack":
 		o := cfg.Slack
 		o.Logger = log.With().Str("platform", "slack").Logger()
+		o.Observer = obs
 		return slack.New(ctx, o)
 	default:
 		return console.New(console.Options{
@@ -69,9 +71,10 @@ func newPlatform(ctx context.Context, name string, cfg config, stdin io.Reader, 
 	}
 }
 
-// newHTTPServer serves health, readiness and the adapter's callbacks on WOLBOT_LISTEN.
-func newHTTPServer(listen string, store *storage.Store, p platform, h adapters.Handler) *http.Server {
+// newHTTPServer serves health, readiness, metrics and the adapter's callbacks on WOLBOT_LISTEN.
+func newHTTPServer(listen string, store *storage.Store, p platform, h adapters.Handler, metricsHandler http.Handler) *http.Server {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
@@ -94,9 +97,13 @@ func newHTTPServer(listen string, store *storage.Store, p platform, h adapters.H
 	return &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 }
 
-// runSubcommand handles "wolbot mattermost setup --team NAME" and "wolbot circles match …";
+// runSubcommand handles "wolbot mattermost setup --team NAME", "wolbot circles match …" and
+// "wolbot healthcheck";
 // ok is false for other args.
 func runSubcommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int, ok bool) {
+	if len(args) >= 1 && args[0] == "healthcheck" {
+		return runHealthcheck(ctx, args[1:], stderr, getenv), true
+	}
 	if len(args) >= 2 && args[0] == "circles" && args[1] == "match" {
 		return runCirclesMatch(args[2:], stdout, stderr), true
 	}

@@ -127,6 +127,16 @@ func TestSlackHTTPModeThroughMain(t *testing.T) {
 		t.Fatalf("readyz: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	scrape := func() string {
+		t.Helper()
+		resp, err := http.Get(base + "/metrics")
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("metrics: %v %v", resp, err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
 
 	form := url.Values{"command": {"/lc"}, "text": {"start votes=2"}, "team_id": {"T1"}, "channel_id": {"C1"},
 		"user_id": {"U1"}, "user_name": {"anna"}, "trigger_id": {"13345224609.1"}}.Encode()
@@ -151,6 +161,12 @@ func TestSlackHTTPModeThroughMain(t *testing.T) {
 		return false
 	})
 	waitFor("moderator reply", func() bool { return len(api.texts("chat.postEphemeral")) > 0 })
+	waitFor("command counted in /metrics", func() bool {
+		return strings.Contains(scrape(), `wolbot_commands_total{feature="lc",kind="command",outcome="ok"} 1`)
+	})
+	if body := scrape(); !strings.Contains(body, `wolbot_platform_api_calls_total{op="chat.postMessage",platform="slack",status_class="2xx"}`) {
+		t.Errorf("platform API calls not counted:\n%s", body)
+	}
 
 	cancel()
 	select {
