@@ -309,8 +309,8 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 // parseLength reads "60m", "60", "90min", "1h", "1,5h".
 func parseLength(s string) (time.Duration, error) {
 	s = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), ",", ".")
-	if n, err := strconv.Atoi(s); err == nil {
-		return time.Duration(n) * time.Minute, nil
+	if _, err := strconv.Atoi(s); err == nil {
+		return time.ParseDuration(s + "m") // a bare number is minutes; ParseDuration refuses an overflow
 	}
 	for _, suf := range []string{"minuten", "min"} {
 		if t, ok := strings.CutSuffix(s, suf); ok {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
 
@@ -53,8 +54,8 @@ func parse(s, bot string) (line, error) {
 		return line{kind: lineIgnore}, nil
 	case strings.HasPrefix(s, "#"):
 		ch := s[1:]
-		if ch == "" || strings.ContainsFunc(ch, unicode.IsSpace) {
-			return line{}, fmt.Errorf("a channel name is one word after #")
+		if ch == "" || strings.ContainsFunc(ch, unicode.IsSpace) || strings.HasPrefix(ch, "@") {
+			return line{}, fmt.Errorf("a channel name is one word after # (not starting with @; a line @%s switches to direct messages)", bot)
 		}
 		return line{kind: lineChannel, channel: ch}, nil
 	case strings.EqualFold(s, "@"+bot):
@@ -92,7 +93,7 @@ func command(text, bot string, direct bool) (string, bool) {
 	mention := "@" + bot
 	if len(text) >= len(mention) && strings.EqualFold(text[:len(mention)], mention) {
 		rest := text[len(mention):]
-		if rest == "" || unicode.IsSpace(rune(rest[0])) {
+		if r, _ := utf8.DecodeRuneInString(rest); rest == "" || unicode.IsSpace(r) {
 			return strings.TrimSpace(rest), true
 		}
 	}

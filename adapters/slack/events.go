@@ -166,8 +166,8 @@ func (a *Adapter) fromInteraction(cb slack.InteractionCallback) []inbound {
 	}
 	var out []inbound
 	for i, act := range cb.ActionCallback.BlockActions {
-		if act == nil || act.ActionID == "" {
-			continue
+		if act == nil || actionID(act.ActionID) == "" {
+			continue // no button id: nothing to route (a forged or foreign payload)
 		}
 		id := cb.TriggerID
 		if id == "" {

@@ -126,8 +126,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, errors.New("empty duration")
 	}
-	if n, err := strconv.Atoi(s); err == nil {
-		return time.Duration(n) * time.Minute, nil
+	if _, err := strconv.Atoi(s); err == nil {
+		return time.ParseDuration(s + "m") // a bare number is minutes; ParseDuration refuses an overflow
 	}
 	for _, suf := range []struct{ word, unit string }{
 		{"minuten", "m"}, {"minute", "m"}, {"min.", "m"}, {"min", "m"},
