@@ -75,17 +75,7 @@ func New(opts Options) (*Feature, error) {
 	if opts.Week < 0 {
 		return nil, fmt.Errorf("circles: week %s must not be negative", opts.Week)
 	}
-	loc := opts.Location
-	if loc == nil {
-		var err error
-		if loc, err = time.LoadLocation("Europe/Berlin"); err != nil {
-			loc = time.UTC
-		}
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
+	loc, now := bot.ClockDefaults(opts.Location, opts.Now)
 	week := opts.Week
 	if week == 0 {
 		week = DefaultWeek

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/bot"
 	"github.com/wolbot/wolbot/storage"
 )
 
@@ -101,17 +102,7 @@ func New(ctx context.Context, opts Options) (*Feature, error) {
 	if opts.Store == nil || opts.Chat == nil || opts.Timers == nil || opts.Library == nil {
 		return nil, errors.New("impulses: Store, Chat, Timers and Library are required")
 	}
-	loc := opts.Location
-	if loc == nil {
-		var err error
-		if loc, err = time.LoadLocation("Europe/Berlin"); err != nil {
-			loc = time.UTC
-		}
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
+	loc, now := bot.ClockDefaults(opts.Location, opts.Now)
 	expr := opts.Schedule
 	if expr == "" {
 		expr = DefaultSchedule

@@ -51,17 +51,7 @@ type Feature struct {
 
 // New returns the feature and registers its timer handler.
 func New(opts Options) *Feature {
-	loc := opts.Location
-	if loc == nil {
-		var err error
-		if loc, err = time.LoadLocation("Europe/Berlin"); err != nil {
-			loc = time.UTC
-		}
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
+	loc, now := bot.ClockDefaults(opts.Location, opts.Now)
 	f := &Feature{
 		st: newStore(opts.Store, opts.Retention), chat: opts.Chat, timers: opts.Timers, loc: loc,
 		log: opts.Logger.With().Str("feature", "lc").Logger(), now: now, boards: newCoalescer(),
