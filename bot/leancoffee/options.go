@@ -1,11 +1,12 @@
 package leancoffee
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wolbot/wolbot/bot"
 )
 
 // Limits on what people may enter. They keep the board readable and Redis small.
@@ -83,7 +84,7 @@ func ParseSettings(args []string) (Settings, error) {
 				s.PerTopic, perTopicSet = n, true
 			}
 		case "timebox":
-			d, err := ParseDuration(value)
+			d, err := bot.ParseDuration(value)
 			if err != nil || d < minTimebox || d > maxTimebox {
 				return s, bad
 			}
@@ -98,14 +99,14 @@ func ParseSettings(args []string) (Settings, error) {
 				return s, bad
 			}
 			for _, p := range parts {
-				d, err := ParseDuration(p)
+				d, err := bot.ParseDuration(p)
 				if err != nil || d < minTimebox || d > maxTimebox {
 					return s, bad
 				}
 				s.Extensions = append(s.Extensions, d)
 			}
 		case "thumbs":
-			d, err := ParseDuration(value)
+			d, err := bot.ParseDuration(value)
 			if err != nil || d < minTimebox || d > 10*time.Minute {
 				return s, bad
 			}
@@ -116,32 +117,4 @@ func ParseSettings(args []string) (Settings, error) {
 		s.PerTopic = s.Dots
 	}
 	return s, nil
-}
-
-// ParseDuration accepts Go durations ("8m", "90s", "1m30s"), a bare number of minutes ("8"),
-// and the German and English words people type ("8min", "8 Min", "30sek", "1h").
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.ReplaceAll(s, " ", "")
-	if s == "" {
-		return 0, errors.New("empty duration")
-	}
-	if _, err := strconv.Atoi(s); err == nil {
-		return time.ParseDuration(s + "m") // a bare number is minutes; ParseDuration refuses an overflow
-	}
-	for _, suf := range []struct{ word, unit string }{
-		{"minuten", "m"}, {"minute", "m"}, {"min.", "m"}, {"min", "m"},
-		{"sekunden", "s"}, {"sekunde", "s"}, {"sek.", "s"}, {"sek", "s"}, {"sec", "s"},
-		{"stunden", "h"}, {"stunde", "h"}, {"std.", "h"}, {"std", "h"},
-	} {
-		if strings.HasSuffix(s, suf.word) {
-			s = strings.TrimSuffix(s, suf.word) + suf.unit
-			break
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("duration %q: %w", s, err)
-	}
-	return d, nil
 }

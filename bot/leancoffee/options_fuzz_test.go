@@ -30,10 +30,10 @@ func FuzzParseDuration(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDuration(s)
+		d, err := bot.ParseDuration(s)
 		if err != nil {
 			if d != 0 {
-				t.Fatalf("ParseDuration(%q) = %v with error %v; want 0 on error", s, d, err)
+				t.Fatalf("bot.ParseDuration(%q) = %v with error %v; want 0 on error", s, d, err)
 			}
 			return
 		}
@@ -41,12 +41,12 @@ func FuzzParseDuration(f *testing.F) {
 		if n, aerr := strconv.Atoi(norm); aerr == nil {
 			// A bare number of minutes: the result must be exactly n minutes.
 			if d%time.Minute != 0 || int64(d/time.Minute) != int64(n) {
-				t.Fatalf("ParseDuration(%q) = %v, want %d minutes or an error (overflow?)", s, d, n)
+				t.Fatalf("bot.ParseDuration(%q) = %v, want %d minutes or an error (overflow?)", s, d, n)
 			}
 		}
-		back, err := ParseDuration(d.String())
+		back, err := bot.ParseDuration(d.String())
 		if err != nil || back != d {
-			t.Fatalf("ParseDuration(%q) = %v, but ParseDuration(%q) = %v, %v", s, d, d.String(), back, err)
+			t.Fatalf("bot.ParseDuration(%q) = %v, but bot.ParseDuration(%q) = %v, %v", s, d, d.String(), back, err)
 		}
 	})
 }

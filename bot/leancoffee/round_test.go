@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/wolbot/wolbot/bot"
 )
 
 var t0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
@@ -308,9 +310,9 @@ func TestParseDuration(t *testing.T) {
 		{"1m30s", 90 * time.Second, true}, {"1std", time.Hour, true}, {"", 0, false}, {"bald", 0, false},
 	}
 	for _, tt := range tests {
-		got, err := ParseDuration(tt.in)
+		got, err := bot.ParseDuration(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)
+			t.Errorf("bot.ParseDuration(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
 }
