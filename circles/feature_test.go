@@ -150,19 +150,7 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 // dump returns every key of the feature with its value, to prove refused input changed nothing.
 func dump(t testing.TB, store *storage.Store) map[string]string {
 	t.Helper()
-	ctx := context.Background()
-	out := map[string]string{}
-	for _, key := range redistest.Keys(t, store, store.Key("wol", "*")) {
-		switch store.Client.Type(ctx, key).Val() {
-		case "hash":
-			out[key] = fmt.Sprint(store.Client.HGetAll(ctx, key).Val())
-		case "string":
-			out[key] = store.Client.Get(ctx, key).Val()
-		default:
-			out[key] = store.Client.Type(ctx, key).Val()
-		}
-	}
-	return out
+	return redistest.Dump(t, store, store.Key("wol", "*"))
 }
 
 // planner is one person enrolling in the tests.

@@ -109,27 +109,6 @@ func contains(t testing.TB, got, want string) {
 	}
 }
 
-// dumpRound returns every key of the round with its value, to prove that refused input
-// changed nothing.
-func dumpRound(t testing.TB, fx *fixture) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	k := fx.lc.st.keys("test:t1:" + testChannel)
-	out := map[string]string{}
-	for _, key := range k.all() {
-		typ := fx.store.Client.Type(ctx, key).Val()
-		switch typ {
-		case "hash":
-			out[key] = fmt.Sprint(fx.store.Client.HGetAll(ctx, key).Val())
-		case "list":
-			out[key] = fmt.Sprint(fx.store.Client.LRange(ctx, key, 0, -1).Val())
-		case "set":
-			out[key] = fmt.Sprint(fx.store.Client.SMembers(ctx, key).Val())
-		}
-	}
-	return out
-}
-
 func TestFullRound(t *testing.T) {
 	fx := newFixture(t, redistest.Store(t))
 	contains(t, fx.say("anna", "/lc start votes=2 timebox=1s extensions=1s thumbs=3s"), "Sie moderieren")
@@ -497,4 +476,12 @@ func TestCachedRoundNotReusedAcrossRounds(t *testing.T) {
 	board := fx.chat.Board(fx.round().Board).Text
 	contains(t, board, "Moderation: carla")
 	contains(t, board, "Neu zwei — **1 Punkt**")
+}
+
+// dumpRound returns every key of the test channel's round with its value, to prove that
+// refused input changed nothing.
+func dumpRound(t testing.TB, fx *fixture) map[string]string {
+	t.Helper()
+	round := fx.lc.st.keys("test:t1:" + testChannel).round // "…:lc:{<channel>}:round"
+	return redistest.Dump(t, fx.store, strings.TrimSuffix(round, "round")+"*")
 }

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -381,4 +382,36 @@ func Env() map[string]string {
 		return map[string]string{"REDIS_ADDRS": strings.Join(server.addrs, ",")}
 	}
 	return map[string]string{"REDIS_URL": server.url}
+}
+
+// Dump returns every key matching pattern (on every node) with its value rendered as text, to
+// prove that refused input changed nothing. The router's event dedupe records (":seen:") are
+// left out: every event writes one, whatever it does.
+func Dump(tb testing.TB, s *storage.Store, pattern string) map[string]string {
+	tb.Helper()
+	ctx := context.Background()
+	out := map[string]string{}
+	for _, key := range Keys(tb, s, pattern) {
+		if strings.Contains(key, ":seen:") {
+			continue
+		}
+		c := s.Client
+		switch typ := c.Type(ctx, key).Val(); typ {
+		case "hash":
+			out[key] = fmt.Sprint(c.HGetAll(ctx, key).Val())
+		case "list":
+			out[key] = fmt.Sprint(c.LRange(ctx, key, 0, -1).Val())
+		case "set":
+			members := c.SMembers(ctx, key).Val()
+			slices.Sort(members)
+			out[key] = fmt.Sprint(members)
+		case "zset":
+			out[key] = fmt.Sprint(c.ZRangeWithScores(ctx, key, 0, -1).Val())
+		case "string":
+			out[key] = c.Get(ctx, key).Val()
+		default:
+			out[key] = typ
+		}
+	}
+	return out
 }
