@@ -61,6 +61,10 @@ type Options struct {
 	// RateLimit limits how fast one user's commands and clicks are handled; the zero value is
 	// the default limit (see [RateLimit]).
 	RateLimit RateLimit
+	// Location is the time zone of dates the core shows (the data export); default
+	// Europe/Berlin. Now is the clock; default time.Now.
+	Location *time.Location
+	Now      func() time.Time
 }
 
 // Bot routes events to features. It holds no conversation state of its own: everything lives
@@ -74,6 +78,8 @@ type Bot struct {
 	prefs     *prefs
 	obs       Observer
 	limiter   *limiter // nil: no rate limit
+	loc       *time.Location
+	now       func() time.Time
 
 	mu       sync.RWMutex
 	routes   map[string]route // command word or alias → route
@@ -95,9 +101,12 @@ func New(opts Options) *Bot {
 	}
 	ttl := opts.DedupeTTL
 	if ttl <= 0 {
-		ttl = 24 * time.Hour
+		ttl = storage.DefaultDedupeTTL
 	}
+	loc, now := ClockDefaults(opts.Location, opts.Now)
 	return &Bot{
+		loc:       loc,
+		now:       now,
 		store:     opts.Store,
 		chat:      opts.Chat,
 		admins:    admins,
@@ -175,7 +184,7 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	if b.rateLimited(ctx, req, ok, &obs) {
 		return // dropped before dedupe and before any Redis round trip
 	}
-	if !ok && ev.Direct && ev.Kind == adapters.KindCommand && req.Feature != "" && !coreCommands[req.Feature] {
+	if !ok && ev.Direct && ev.Kind == adapters.KindCommand && req.Feature != "" && coreCommands[req.Feature] == "" {
 		rt, ok = b.conversation(ctx, req)
 	}
 	if !ok && req.Feature == "" {
@@ -207,9 +216,9 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	switch {
 	case ok:
 		err = rt.h.Serve(ctx, req)
-	case req.Feature == "help" || req.Feature == "hilfe":
+	case coreCommands[req.Feature] == "help":
 		err = req.Reply(ctx, adapters.Message{Text: b.help(req.Lang(ctx))})
-	case req.Feature == "lang" || req.Feature == "sprache":
+	case coreCommands[req.Feature] == "lang":
 		err = b.ServeLang(ctx, req, req.Args)
 	default:
 		obs.outcome = OutcomeUnknownCommand
@@ -225,8 +234,9 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	lvl.Str("feature", req.Feature).Dur("took", time.Since(start)).Msg("event handled")
 }
 
-// coreCommands are answered by the router itself, never handed to a conversation.
-var coreCommands = map[string]bool{"help": true, "hilfe": true, "lang": true, "sprache": true}
+// coreCommands are the words the router answers itself (word → command); they are never
+// handed to a conversation and are counted under their command in metrics.
+var coreCommands = map[string]string{"help": "help", "hilfe": "help", "lang": "lang", "sprache": "lang"}
 
 // conversation finds the feature holding an open dialog with the event's user, if any.
 func (b *Bot) conversation(ctx context.Context, req *Request) (route, bool) {

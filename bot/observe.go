@@ -37,16 +37,13 @@ type observation struct {
 // featureLabel is the feature an event is counted under: the route's name, a core command, or
 // "unknown", so that a typo cannot create a time series of its own.
 func featureLabel(req *Request, routed bool) string {
-	switch {
-	case routed:
+	if routed {
 		return req.Feature
-	case req.Feature == "help" || req.Feature == "hilfe":
-		return "help"
-	case req.Feature == "lang" || req.Feature == "sprache":
-		return "lang"
-	default:
-		return "unknown"
 	}
+	if c := coreCommands[req.Feature]; c != "" {
+		return c
+	}
+	return "unknown"
 }
 
 // observe reports o to the bot's observer, if any.

@@ -39,8 +39,30 @@ func newPrefs(s *storage.Store) *prefs {
 	return &prefs{store: s, cache: make(map[string]cachedLang)}
 }
 
-func (p *prefs) key(ev adapters.Event) string {
-	return p.store.Key("user", storage.Tag(ev.Platform+":"+ev.User), "lang")
+func (p *prefs) key(ev adapters.Event) string { return p.keyFor(ev.Platform, ev.User) }
+
+func (p *prefs) keyFor(platform, user string) string {
+	return p.store.Key("user", storage.Tag(platform+":"+user), "lang")
+}
+
+// stored reads a user's stored choice past the cache ("" when none), for the data export.
+func (p *prefs) stored(ctx context.Context, platform, user string) (string, error) {
+	lang, err := p.store.Client.Get(ctx, p.keyFor(platform, user)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("bot: read language: %w", err)
+	}
+	return lang, nil
+}
+
+// forget drops a user's cached choice after their data was deleted; other replicas' caches
+// hold it for prefsCacheTTL at most.
+func (p *prefs) forget(platform, user string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.cache, p.keyFor(platform, user))
 }
 
 // lang resolves the language for an event's user. A Redis failure is logged and answered in

@@ -87,7 +87,8 @@ func (b *Bot) ExportUserData(ctx context.Context, u UserRef, lang string) (strin
 	}
 	var sb strings.Builder
 	sb.WriteString(privacyMsgs.T(lang, "export_title"))
-	date, clock := berlinNow(lang)
+	now := b.now().In(b.loc)
+	date, clock := FormatDate(lang, now), now.Format("15:04")
 	sb.WriteString("\n" + privacyMsgs.T(lang, "export_meta", "date", date, "time", clock,
 		"platform", adapters.Escape(u.Platform), "user", adapters.Escape(u.User), "name", adapters.Escape(u.UserName)))
 	sb.WriteString("\n\n" + privacyMsgs.T(lang, "export_intro"))
@@ -103,12 +104,9 @@ func (b *Bot) ExportUserData(ctx context.Context, u UserRef, lang string) (strin
 
 // ownUserData is the bot's own section: the language preference, if one is stored.
 func (b *Bot) ownUserData(ctx context.Context, u UserRef, lang string) (string, error) {
-	chosen, err := b.store.Client.Get(ctx, b.langKey(u)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("bot: export language: %w", err)
+	chosen, err := b.prefs.stored(ctx, u.Platform, u.User)
+	if err != nil || chosen == "" {
+		return "", err
 	}
 	return privacyMsgs.T(lang, "own_title") + "\n" +
 		privacyMsgs.T(lang, "own_lang", "lang", privacyMsgs.T(lang, "lang_"+NormalizeLang(chosen))), nil
@@ -128,17 +126,11 @@ func (b *Bot) ForgetUser(ctx context.Context, u UserRef) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("bot: forget user: %w", errors.Join(errs...))
 	}
-	if err := b.store.Client.Del(ctx, b.langKey(u), b.forgetKey(u)).Err(); err != nil {
+	if err := b.store.Client.Del(ctx, b.prefs.keyFor(u.Platform, u.User), b.forgetKey(u)).Err(); err != nil {
 		return fmt.Errorf("bot: forget user: %w", err)
 	}
-	b.prefs.mu.Lock()
-	delete(b.prefs.cache, b.langKey(u)) // other replicas' caches hold a language for a minute at most
-	b.prefs.mu.Unlock()
+	b.prefs.forget(u.Platform, u.User)
 	return nil
-}
-
-func (b *Bot) langKey(u UserRef) string {
-	return b.store.Key("user", storage.Tag(u.Platform+":"+u.User), "lang")
 }
 
 func (b *Bot) forgetKey(u UserRef) string {
@@ -343,22 +335,4 @@ func splitMessage(text string, max int) []string {
 		text = strings.TrimLeft(text[cut:], "\n")
 	}
 	return append(parts, text)
-}
-
-// berlin is the time zone of the dates in exports; UTC when the zone database is missing.
-var berlin = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
-// berlinNow is today's date and the clock time in Europe/Berlin, as lang writes them.
-func berlinNow(lang string) (date, clock string) {
-	now := time.Now().In(berlin)
-	if lang == "en" {
-		return now.Format("2 Jan 2006"), now.Format("15:04")
-	}
-	return now.Format("02.01.2006"), now.Format("15:04")
 }

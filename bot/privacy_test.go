@@ -115,7 +115,7 @@ func TestForgetAsksConfirmsAndRefusesRepeats(t *testing.T) {
 	ctx := context.Background()
 	b.HandleEvent(ctx, command("/sprache de"))
 	store := b.Store()
-	langKey := b.langKey(UserRef{Platform: testPlatform, User: testUser})
+	langKey := b.prefs.keyFor(testPlatform, testUser)
 
 	b.HandleEvent(ctx, command("/vergessen bestätigen"))
 	if got := lastMsg(chat).Msg.Text; !strings.Contains(got, "keine offene Löschanfrage") {
@@ -178,7 +178,7 @@ func TestFailedDeletionCanBeConfirmedAgain(t *testing.T) {
 		t.Errorf("failure: %q", got)
 	}
 	// The language stays (the bot's own keys go last), and the request waits for a retry.
-	if b.Store().Client.Exists(ctx, b.langKey(UserRef{Platform: testPlatform, User: testUser})).Val() != 1 {
+	if b.Store().Client.Exists(ctx, b.prefs.keyFor(testPlatform, testUser)).Val() != 1 {
 		t.Error("the language went although a feature failed")
 	}
 	c.mu.Lock()

@@ -135,13 +135,6 @@ func (l *limiter) take(platform, user string) rateVerdict {
 	return v
 }
 
-// size is the number of buckets held, for tests.
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}
-
 // rateLimited applies the per-user rate limit to a parsed command or click (an empty command
 // is not counted). A refused event is dropped before dedupe: it is not recorded as seen, so a
 // platform's redelivery of it later is a new chance, not a duplicate. The user is told once

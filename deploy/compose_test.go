@@ -1251,13 +1251,12 @@ func TestDockerignore(t *testing.T) {
 // ---------------------------------------------------------------------------------------
 // The README section.
 
-// TestReadmeNamesTheImages keeps the table in "Deployment with Docker Compose" in step with
-// the compose file: it reads the section from README.md, or from deploy/README-section.md
-// while that has not been merged yet.
+// TestReadmeNamesTheImages keeps the table in "Deployment with Docker Compose" in README.md in
+// step with the compose file.
 func TestReadmeNamesTheImages(t *testing.T) {
 	const heading = "## Deployment with Docker Compose"
 	var section string
-	for _, name := range []string{"README.md", "deploy/README-section.md"} {
+	for _, name := range []string{"README.md"} {
 		b, err := os.ReadFile(filepath.Join(root, name))
 		if err != nil {
 			continue
@@ -1271,7 +1270,7 @@ func TestReadmeNamesTheImages(t *testing.T) {
 		}
 	}
 	if section == "" {
-		t.Skipf("no section %q in README.md or deploy/README-section.md", heading)
+		t.Fatalf("no section %q in README.md", heading)
 	}
 	for name, s := range loadCompose(t).Services {
 		if s.Image != "" && !strings.Contains(section, "`"+s.Image+"`") {

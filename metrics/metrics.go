@@ -140,7 +140,7 @@ func (m *Metrics) CollectPendingTimers(t PendingTimers) {
 // EventHandled implements bot.Observer.
 func (m *Metrics) EventHandled(feature, kind, outcome string, d time.Duration) {
 	m.commands.WithLabelValues(feature, kind, outcome).Inc()
-	if outcome != "duplicate" && outcome != "rate_limited" { // dropping an event is not handling it
+	if outcome != outcomeDuplicate && outcome != outcomeRateLimited { // dropping an event is not handling it
 		m.commandDuration.WithLabelValues(feature).Observe(d.Seconds())
 	}
 }
@@ -247,3 +247,11 @@ func plainCode(code string) bool {
 	}
 	return true
 }
+
+// The router's outcomes for events it drops without handling them (bot.OutcomeDuplicate and
+// bot.OutcomeRateLimited; metrics cannot import bot, whose tests import metrics). A test pins
+// them to bot's constants.
+const (
+	outcomeDuplicate   = "duplicate"
+	outcomeRateLimited = "rate_limited"
+)

@@ -295,7 +295,7 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 	used, _ := strconv.Atoi(res.Extra)
 	switch res.Status {
 	case "ok":
-		f.showBoard(ctx, c.k, r)
+		f.refreshBoard(ctx, c, r)
 		key := "reply_voted"
 		if !add {
 			key = "reply_unvoted"
@@ -345,18 +345,17 @@ func (f *Feature) thumbs(ctx context.Context, c call, roundID, seq, thumb string
 	default:
 		return f.scriptRefusal(ctx, c, res.Status)
 	}
-	v := f.view(ctx, c.k, r, c.Lang(ctx))
-	if err := c.reply(ctx, "reply_thumbs", "thumb", v.thumbEmoji(thumb)); err != nil {
+	if err := c.reply(ctx, "reply_thumbs", "thumb", thumbEmoji(thumb)); err != nil {
 		return err
 	}
 	people, _ := strconv.Atoi(res.Extra)
 	if len(r.Thumbs) < people {
-		f.showBoard(ctx, c.k, r)
+		f.refreshBoard(ctx, c, r)
 		return nil
 	}
 	// Everyone has voted: close now rather than wait for the window to end.
 	_, err = f.transition(ctx, c.k, true, func(r *Round, now time.Time) (Result, error) {
-		if strconv.FormatInt(r.Seq, 10) != res.Round.seqString() || r.Stage != StageThumbs {
+		if r.Seq != res.Round.Seq || r.Stage != StageThumbs {
 			return Result{}, errMoved
 		}
 		return r.CloseThumbs(now)
@@ -464,8 +463,7 @@ func (f *Feature) handover(ctx context.Context, c call, args []string) error {
 	if err != nil {
 		return err
 	}
-	v := f.view(ctx, c.k, r, r.Lang)
-	if _, err := f.chat.Post(ctx, r.Channel, adapters.Message{Text: v.t("ann_moderator", "mod", adapters.Escape(u.Name))}); err != nil {
+	if _, err := f.chat.Post(ctx, r.Channel, adapters.Message{Text: msgs.T(r.Lang, "ann_moderator", "mod", adapters.Escape(u.Name))}); err != nil {
 		return fmt.Errorf("leancoffee: announce moderator: %w", err)
 	}
 	return f.showBoard(ctx, c.k, r)
@@ -494,4 +492,12 @@ func (f *Feature) view(ctx context.Context, k keys, r *Round, lang string) view 
 		f.log.Warn().Err(err).Str("round", r.ID).Msg("topics unavailable for rendering")
 	}
 	return view{r: r, topics: topics, lang: lang, loc: f.loc, now: f.now()}
+}
+
+// refreshBoard updates the board after a vote or a thumbs vote. The vote itself is saved
+// already, so a failed update is logged, not answered: the board catches up with the next one.
+func (f *Feature) refreshBoard(ctx context.Context, c call, r *Round) {
+	if err := f.showBoard(ctx, c.k, r); err != nil {
+		c.Log.Warn().Err(err).Str("round", r.ID).Msg("board update failed")
+	}
 }

@@ -286,7 +286,7 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 			lines = append(lines, t("data_notes", "list", strings.Join(items, "; ")))
 		}
 		if d.thumb != "" {
-			lines = append(lines, t("data_thumbs", "thumb", view{}.thumbEmoji(d.thumb)))
+			lines = append(lines, t("data_thumbs", "thumb", thumbEmoji(d.thumb)))
 		}
 		if !d.expires.IsZero() {
 			lines = append(lines, t("data_expires", "date", f.date(lang, d.expires)))
@@ -295,13 +295,7 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 	return strings.Join(lines, "\n"), nil
 }
 
-func (f *Feature) date(lang string, t time.Time) string {
-	t = t.In(f.loc)
-	if lang == "en" {
-		return t.Format("2 Jan 2006")
-	}
-	return t.Format("02.01.2006")
-}
+func (f *Feature) date(lang string, t time.Time) string { return bot.FormatDate(lang, t.In(f.loc)) }
 
 // ForgetUser removes u from every round the index knows (see [bot.DataKeeper] and the comment
 // at the top of this file), re-renders the boards, and deletes the index.
@@ -331,8 +325,7 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 		// The board in the channel still names the person; it is re-rendered without them. A
 		// chat failure leaves the stored data deleted all the same, so it is only logged.
 		if freed && r.Phase != PhaseEnded {
-			v := f.view(ctx, k, r, r.Lang)
-			if _, err := f.chat.Post(ctx, r.Channel, adapters.Message{Text: privacyMsgs.T(v.lang, "ann_mod_free")}); err != nil {
+			if _, err := f.chat.Post(ctx, r.Channel, adapters.Message{Text: privacyMsgs.T(r.Lang, "ann_mod_free")}); err != nil {
 				f.log.Warn().Err(err).Str("round", r.ID).Msg("could not announce the free moderation")
 			}
 		}
@@ -463,15 +456,8 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		})
 		return err
 	}
-	for range maxTxRetries {
-		err := st.s.Client.Watch(ctx, txf, k.round)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
-			return false, false, fmt.Errorf("leancoffee: anonymise in %s: %w", k.chanKey, err)
-		}
-		return changed, freed, nil
+	if err := st.watchRound(ctx, k, "anonymise in", txf); err != nil {
+		return false, false, fmt.Errorf("leancoffee: anonymise in %s: %w", k.chanKey, err)
 	}
-	return false, false, fmt.Errorf("leancoffee: anonymise in %s: too much contention", k.chanKey)
+	return changed, freed, nil
 }

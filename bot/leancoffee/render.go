@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/bot"
 )
 
 // view is what rendering needs: the round, its topics, the language and the time zone.
@@ -164,7 +165,7 @@ func (v view) summary(notes []storedNote, people int) adapters.Message {
 	r := v.r
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
-	line(v.t("sum_title", "date", r.Started.In(v.loc).Format("02.01.2006")))
+	line(v.t("sum_title", "date", bot.FormatDate(v.lang, r.Started.In(v.loc))))
 	total := r.Ended.Sub(r.Started)
 	line(v.t("sum_meta", "mod", modName(v.lang, r), "people", msgs.N(v.lang, "people", people), "dur", v.dur(total)))
 	line("")
@@ -210,8 +211,7 @@ func (v view) thumbsPrompt() adapters.Message {
 
 // thumbsResult replaces the prompt once the vote has closed.
 func (v view) thumbsResult(prevTopic int, res Result) adapters.Message {
-	head := v.t("ann_thumbs", "text", v.topicText(prevTopic), "clock", v.clock(v.now))
-	head, _, _ = strings.Cut(head, "\n")
+	head := v.t("ann_thumbs_closed", "text", v.topicText(prevTopic))
 	var result string
 	switch {
 	case !res.Closed && res.Outcome == OutEnded:
@@ -263,6 +263,15 @@ func countThumbs(th map[string]string) (up, side, down int) {
 	return up, side, down
 }
 
-func (v view) thumbEmoji(t string) string {
-	return map[string]string{ThumbUp: "👍", ThumbSide: "✋", ThumbDown: "👎"}[t]
+// thumbEmoji is the symbol of a thumbs vote.
+func thumbEmoji(t string) string {
+	switch t {
+	case ThumbUp:
+		return "👍"
+	case ThumbSide:
+		return "✋"
+	case ThumbDown:
+		return "👎"
+	}
+	return ""
 }

@@ -351,17 +351,22 @@ func (st *store) update(ctx context.Context, k keys, fn func(r *Round) error, be
 		out = r
 		return err
 	}
+	if err := st.watchRound(ctx, k, "update", txf); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// watchRound runs txf as an optimistic transaction on the round key, again while another
+// change got in between (at most maxTxRetries times). txf's own errors come back unchanged.
+func (st *store) watchRound(ctx context.Context, k keys, op string, txf func(*redis.Tx) error) error {
 	for range maxTxRetries {
 		err := st.s.Client.Watch(ctx, txf, k.round)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
+		if !errors.Is(err, redis.TxFailedErr) {
+			return err
 		}
-		if err != nil {
-			return nil, err
-		}
-		return out, nil
 	}
-	return nil, fmt.Errorf("leancoffee: update %s: too much contention", k.chanKey)
+	return fmt.Errorf("leancoffee: %s %s: too much contention", op, k.chanKey)
 }
 
 // create starts a new round unless one is active in the channel; it then returns the active

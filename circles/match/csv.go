@@ -119,12 +119,10 @@ func splitList(s string) []string {
 func WriteCSV(w io.Writer, res Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"circle", "id", "name", "municipality", "slot"})
-	n := map[string]int{}
-	for _, c := range res.Circles {
-		n[c.Region]++
-		label := fmt.Sprintf("%s-%d", c.Region, n[c.Region])
+	labels := res.Labels()
+	for i, c := range res.Circles {
 		for _, p := range c.Members {
-			cw.Write([]string{label, p.ID, p.Name, p.Municipality, c.Slot})
+			cw.Write([]string{labels[i], p.ID, p.Name, p.Municipality, c.Slot})
 		}
 	}
 	for _, p := range res.Waitlist {
@@ -132,4 +130,16 @@ func WriteCSV(w io.Writer, res Result) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// Labels names each circle "<region>-<n>", numbered from 1 within its region in result order:
+// the names WriteCSV writes, for reports that refer to the same circles.
+func (r Result) Labels() []string {
+	labels := make([]string, len(r.Circles))
+	n := map[string]int{}
+	for i, c := range r.Circles {
+		n[c.Region]++
+		labels[i] = fmt.Sprintf("%s-%d", c.Region, n[c.Region])
+	}
+	return labels
 }

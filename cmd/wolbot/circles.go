@@ -56,24 +56,14 @@ func runCirclesMatch(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintln(stderr, strings.TrimRight(res.Quality.Report(), "\n"))
+	labels := res.Labels()
 	for i, c := range res.Circles {
 		for _, is := range c.Issues {
-			fmt.Fprintf(stderr, "circle %s-%d: %s\n", c.Region, circleNumber(res.Circles, i), is.Detail)
+			fmt.Fprintf(stderr, "circle %s: %s\n", labels[i], is.Detail)
 		}
 	}
 	for _, p := range res.Waitlist {
 		fmt.Fprintf(stderr, "waitlist: %s (%s): %s\n", p.Name, p.ID, res.WaitReason[p.ID])
 	}
 	return 0
-}
-
-// circleNumber is the 1-based number of circle i within its region, as WriteCSV counts.
-func circleNumber(circles []match.Circle, i int) int {
-	n := 0
-	for j := 0; j <= i; j++ {
-		if circles[j].Region == circles[i].Region {
-			n++
-		}
-	}
-	return n
 }

@@ -231,7 +231,9 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	}
 	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m})
 	m.CollectPendingTimers(timers)
-	b := bot.New(bot.Options{Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m})
+	b := bot.New(bot.Options{
+		Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m, Location: cfg.Location,
+	})
 	b.Handle("lc", leancoffee.New(leancoffee.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Logger: log, Retention: cfg.Retention,
 	}), "leancoffee")
@@ -294,7 +296,9 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	err = chat.Run(ctx, b)
 	if srv != nil {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = srv.Shutdown(shutdownCtx)
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Warn().Err(err).Msg("HTTP listener did not shut down cleanly")
+		}
 		cancel()
 	}
 	stopBackground()
