@@ -119,13 +119,9 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 		return "", fmt.Errorf("mattermost: create private channel: %w", err)
 	}
 	// Resolve every member first, so that an unknown handle fails before a channel exists.
-	ids := make([]string, 0, len(members))
-	for _, m := range members {
-		id, err := a.userID(ctx, m)
-		if err != nil {
-			return "", fmt.Errorf("mattermost: create private channel: member %q: %w", m, err)
-		}
-		ids = append(ids, id)
+	ids, err := adapters.ResolveMembers(ctx, members, a.botID, a.memberID)
+	if err != nil {
+		return "", fmt.Errorf("mattermost: create private channel: %w", err)
 	}
 	// The channel's name is derived from the display name alone, so a retry after a crash (or
 	// a lost answer) finds the channel the first attempt made instead of making a second one:
@@ -169,13 +165,9 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 // InviteToChannel adds members (ids or handles) to a channel. Mattermost answers an add of an
 // existing member with that membership, so repeating it is harmless.
 func (a *Adapter) InviteToChannel(ctx context.Context, channel string, members []string) error {
-	ids := make([]string, 0, len(members))
-	for _, m := range members {
-		id, err := a.userID(ctx, m)
-		if err != nil {
-			return fmt.Errorf("mattermost: invite to channel: member %q: %w", m, err)
-		}
-		ids = append(ids, id)
+	ids, err := adapters.ResolveMembers(ctx, members, a.botID, a.memberID)
+	if err != nil {
+		return fmt.Errorf("mattermost: invite to channel: %w", err)
 	}
 	if err := a.addMembers(ctx, channel, ids); err != nil {
 		return fmt.Errorf("mattermost: invite to channel %s: %w", channel, err)
@@ -183,11 +175,20 @@ func (a *Adapter) InviteToChannel(ctx context.Context, channel string, members [
 	return nil
 }
 
+// memberID resolves one member (id or handle) for [adapters.ResolveMembers], naming it in the
+// error.
+func (a *Adapter) memberID(ctx context.Context, m string) (string, error) {
+	id, err := a.userID(ctx, m)
+	if err != nil {
+		return "", fmt.Errorf("member %q: %w", m, err)
+	}
+	return id, nil
+}
+
+// addMembers adds ids, as resolved by [adapters.ResolveMembers] (so without the bot, which as
+// creator is a member already), to channel.
 func (a *Adapter) addMembers(ctx context.Context, channel string, ids []string) error {
 	for _, id := range ids {
-		if id == a.botID {
-			continue // the creator is a member already
-		}
 		_, err := call(ctx, a, "add channel member", func(ctx context.Context) (*model.ChannelMember, *model.Response, error) {
 			return a.client.AddChannelMember(ctx, channel, id)
 		})

@@ -73,21 +73,27 @@ func (a *Adapter) respond(ctx context.Context, url string, msg adapters.Message)
 	if err != nil {
 		return fmt.Errorf("mattermost: command response: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("mattermost: command response: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := a.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("mattermost: command response: %w", err)
-	}
-	defer res.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10)) // let the connection be reused
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("mattermost: command response: status %d", res.StatusCode)
-	}
-	return nil
+	// The request goes through call, so a 5xx or network error is retried and the
+	// APIObserver sees every attempt, like every other API call.
+	_, err = call(ctx, a, "command response", func(ctx context.Context) (struct{}, *model.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return struct{}{}, nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		res, err := a.http.Do(req)
+		if err != nil {
+			return struct{}{}, nil, err
+		}
+		defer res.Body.Close()
+		io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10)) // let the connection be reused
+		resp := &model.Response{StatusCode: res.StatusCode, Header: res.Header}
+		if res.StatusCode/100 != 2 {
+			return struct{}{}, resp, fmt.Errorf("status %d", res.StatusCode)
+		}
+		return struct{}{}, resp, nil
+	})
+	return err // an *APIError, already named "mattermost: command response"
 }
 
 // responseURLs remembers the response URL of each user's latest slash command per channel, for

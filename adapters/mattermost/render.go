@@ -149,13 +149,10 @@ func (a *Adapter) verify(c map[string]any) (action, value string, ok bool) {
 	return action, value, hmac.Equal(got, a.mac(action, value))
 }
 
-// umlauts are transliterated in channel names, so that "Köln" becomes "koeln", not "k-ln".
-var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue")
-
 // channelSlug makes a URL-safe, unique channel name from a display name: lower-case letters,
 // digits and single hyphens, then a random suffix, at most 64 bytes in all.
 func channelSlug(display, suffix string) string {
-	s := umlauts.Replace(strings.ToLower(display))
+	s := adapters.FoldUmlauts.Replace(strings.ToLower(display)) // "Köln" → "koeln", not "k-ln"
 	var b strings.Builder
 	hyphen := false
 	for _, r := range s {

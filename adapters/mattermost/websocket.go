@@ -190,7 +190,7 @@ func (a *Adapter) postedEvent(ev *model.WebSocketEvent) (adapters.Event, bool) {
 
 // commandText returns the command in a post: the text after a leading @botname (and a ':' or
 // ',' after it), or in a direct channel the whole text; a leading slash is dropped either way.
-// It reports false for a post that is not addressed to the bot.
+// It reports false for a post that is not addressed to the bot or holds no command.
 func (a *Adapter) commandText(msg string, direct bool) (string, bool) {
 	s := strings.TrimSpace(msg)
 	if rest, ok := a.stripMention(s); ok {
@@ -198,7 +198,8 @@ func (a *Adapter) commandText(msg string, direct bool) (string, bool) {
 	} else if !direct {
 		return "", false
 	}
-	return strings.TrimSpace(strings.TrimPrefix(s, "/")), true
+	s = strings.TrimSpace(strings.TrimPrefix(s, "/"))
+	return s, s != "" // a mention alone is nothing
 }
 
 // stripMention removes a leading @botname (any case) that stands on its own: followed by the

@@ -29,7 +29,7 @@ func TestPostedEvents(t *testing.T) {
 		{name: "mention", post: &model.Post{Message: "@wolbot lc start votes=3"}, want: "lc start votes=3"},
 		{name: "mention in other case, with colon", post: &model.Post{Message: "@WolBot: lc status"}, want: "lc status"},
 		{name: "mention with comma and slash", post: &model.Post{Message: "  @wolbot, /lc help"}, want: "lc help"},
-		{name: "mention alone", post: &model.Post{Message: "@wolbot"}, want: ""},
+		{name: "mention alone is nothing", post: &model.Post{Message: "@wolbot"}, want: "-"},
 		{name: "mention on a new line", post: &model.Post{Message: "@wolbot\nlc next"}, want: "lc next"},
 		{name: "mention in a private channel", post: &model.Post{Message: "@wolbot lc end"}, channelType: model.ChannelTypePrivate, want: "lc end"},
 		{name: "mention in a thread reply", post: &model.Post{Message: "@wolbot lc next", RootId: model.NewId()}, want: "lc next"},

@@ -23,6 +23,11 @@ const platform = "slack"
 // handler cannot keep [Adapter.Run] from returning forever.
 const handlerTimeout = 2 * time.Minute
 
+// maxConcurrentEvents bounds how many events are handled at once (the same bound as the
+// Mattermost adapter's); further events wait for a slot, so that a burst of events cannot turn
+// into a burst of API calls without limit. The acknowledgement is not delayed by the wait.
+const maxConcurrentEvents = 64
+
 // Options configures an [Adapter]. BotToken is required, and at least one of AppToken and
 // SigningSecret; every other zero value means the documented default.
 type Options struct {
@@ -66,6 +71,7 @@ type Adapter struct {
 	mu      sync.Mutex // guards closing and orders wg.Add before wg.Wait
 	closing bool
 	wg      sync.WaitGroup // in-flight event handling
+	slots   chan struct{}  // semaphore of maxConcurrentEvents
 }
 
 var _ adapters.Chat = (*Adapter)(nil)
@@ -112,6 +118,7 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		retry:     defaultRetry,
 		users:     newUserCache(opts.Now),
 		responses: newResponseURLs(opts.Now),
+		slots:     make(chan struct{}, maxConcurrentEvents),
 	}
 
 	var auth *slack.AuthTestResponse
@@ -171,6 +178,7 @@ func (a *Adapter) stopAccepting() {
 
 // async runs fn on its own goroutine with a context that is detached from parent's
 // cancellation (the acknowledgement must not cancel the work) but bounded by handlerTimeout.
+// At most maxConcurrentEvents run at once; fn waits for a slot (not counted in its timeout).
 // It reports false, and runs nothing, once Run has begun to shut down.
 func (a *Adapter) async(parent context.Context, fn func(ctx context.Context)) bool {
 	a.mu.Lock()
@@ -181,6 +189,8 @@ func (a *Adapter) async(parent context.Context, fn func(ctx context.Context)) bo
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
+		a.slots <- struct{}{} // wait for a slot; see maxConcurrentEvents
+		defer func() { <-a.slots }()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), handlerTimeout)
 		defer cancel()
 		fn(ctx)

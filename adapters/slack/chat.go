@@ -22,8 +22,7 @@ const (
 )
 
 var (
-	channelNameFolder = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss")
-	channelNameBad    = regexp.MustCompile(`[^a-z0-9_-]+`)
+	channelNameBad = regexp.MustCompile(`[^a-z0-9_-]+`)
 )
 
 // msgOptions renders msg as the text and blocks of a chat.postMessage/update/postEphemeral.
@@ -127,17 +126,9 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 	if base == "" {
 		return "", fmt.Errorf("slack: create private channel %q: empty name", name)
 	}
-	ids := make([]string, 0, len(members))
-	seen := map[string]bool{a.botUser: true}
-	for _, m := range members {
-		id, err := a.userID(ctx, m)
-		if err != nil {
-			return "", fmt.Errorf("slack: create private channel %q: member: %w", base, err)
-		}
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
+	ids, err := adapters.ResolveMembers(ctx, members, a.botUser, a.userID)
+	if err != nil {
+		return "", fmt.Errorf("slack: create private channel %q: member: %w", base, err)
 	}
 	params := slack.CreateConversationParams{IsPrivate: true}
 	if team != "" && team != a.team {
@@ -179,15 +170,9 @@ func (a *Adapter) CreatePrivateChannel(ctx context.Context, team, name string, m
 
 // InviteToChannel adds members (ids or handles) to a channel; members already in it are fine.
 func (a *Adapter) InviteToChannel(ctx context.Context, channel string, members []string) error {
-	ids := make([]string, 0, len(members))
-	for _, m := range members {
-		id, err := a.userID(ctx, m)
-		if err != nil {
-			return fmt.Errorf("slack: invite to channel %s: member: %w", channel, err)
-		}
-		if id != a.botUser {
-			ids = append(ids, id)
-		}
+	ids, err := adapters.ResolveMembers(ctx, members, a.botUser, a.userID)
+	if err != nil {
+		return fmt.Errorf("slack: invite to channel %s: member: %w", channel, err)
 	}
 	return a.invite(ctx, channel, ids)
 }
@@ -212,7 +197,7 @@ func (a *Adapter) invite(ctx context.Context, channel string, ids []string) erro
 // channelName makes name a valid Slack channel name, or "" if nothing of it is left.
 func channelName(name string) string {
 	s := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "#"))
-	s = channelNameFolder.Replace(s)
+	s = adapters.FoldUmlauts.Replace(s)
 	s = channelNameBad.ReplaceAllString(s, "-")
 	s = strings.Trim(s, "-")
 	if len(s) > maxChannelName {

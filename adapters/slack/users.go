@@ -14,8 +14,8 @@ import (
 )
 
 const (
-	// userTTL is how long users.info answers, the users.list name index and IM channel ids
-	// are reused.
+	// userTTL is how long users.info answers and the users.list name index are reused. IM
+	// channel ids do not expire: they stay cached until dropped (dropIM) or the map is full.
 	userTTL = 5 * time.Minute
 	// minRescan is how soon after a full users.list scan an unknown name may trigger another
 	// one; a typo must not make every command scan the whole workspace.
