@@ -232,6 +232,23 @@ func (t *Timers) Get(ctx context.Context, id string) (Timer, bool, error) {
 	return tm, true, nil
 }
 
+// Exists reports for each of ids whether a timer with that ID is scheduled (claimed ones
+// included), in one round trip: out[i] is for ids[i].
+func (t *Timers) Exists(ctx context.Context, ids []string) ([]bool, error) {
+	out := make([]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	vs, err := t.s.Client.HMGet(ctx, t.dataKey, ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("storage: timers: exists: %w", err)
+	}
+	for i, v := range vs {
+		out[i] = v != nil
+	}
+	return out, nil
+}
+
 // Pending returns the number of scheduled timers, claimed ones included.
 func (t *Timers) Pending(ctx context.Context) (int64, error) {
 	n, err := t.s.Client.ZCard(ctx, t.dueKey).Result()

@@ -225,6 +225,29 @@ func TestTimerScheduleEarlierWakesLoop(t *testing.T) {
 	}
 }
 
+func TestTimerExists(t *testing.T) {
+	t.Parallel()
+	s := redistest.Store(t)
+	tm := newTimers(t, s, storage.TimerOptions{})
+	ctx := t.Context()
+
+	if got, err := tm.Exists(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("Exists(nil) = %v, %v; want [], nil", got, err)
+	}
+	schedule(t, tm, storage.Timer{ID: "a", Kind: "test.exists", Due: time.Now().Add(time.Hour)})
+	schedule(t, tm, storage.Timer{ID: "c", Kind: "test.exists", Due: time.Now().Add(time.Hour)})
+	if err := tm.Cancel(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tm.Exists(ctx, []string{"a", "b", "c", "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, false, false, true}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("Exists = %v, want %v", got, want)
+	}
+}
+
 func TestTimerCancel(t *testing.T) {
 	t.Parallel()
 	s := redistest.Store(t)

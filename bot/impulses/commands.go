@@ -368,7 +368,7 @@ func (f *Feature) stop(ctx context.Context, c call, args []string) error {
 // nowCmd is /impuls jetzt: the next impulse right away, through the same durable delivery as a
 // scheduled one (so it is exactly once too), and counting as received.
 func (f *Feature) nowCmd(ctx context.Context, c call) error {
-	sub, archive, err := f.st.load(ctx, self(ctx, c).ID)
+	sub, archive, _, err := f.st.load(ctx, self(ctx, c).ID)
 	if err != nil {
 		return err
 	}
@@ -386,16 +386,12 @@ func (f *Feature) nowCmd(ctx context.Context, c call) error {
 
 func (f *Feature) archive(ctx context.Context, c call) error {
 	me := self(ctx, c)
-	sub, _, err := f.st.load(ctx, me.ID)
+	sub, _, list, err := f.st.load(ctx, me.ID)
 	if err != nil {
 		return err
 	}
 	if sub == nil {
 		return c.reply(ctx, "err_not_subscribed")
-	}
-	list, err := f.st.archiveList(ctx, me.ID)
-	if err != nil {
-		return err
 	}
 	l := c.Lang(ctx)
 	if len(list) == 0 {
@@ -437,7 +433,7 @@ func (f *Feature) seriesTotal(sub *subscriber, received map[string]time.Time) in
 }
 
 func (f *Feature) status(ctx context.Context, c call) error {
-	sub, archive, err := f.st.load(ctx, self(ctx, c).ID)
+	sub, archive, _, err := f.st.load(ctx, self(ctx, c).ID)
 	if err != nil {
 		return err
 	}
@@ -470,7 +466,7 @@ func (f *Feature) feedback(ctx context.Context, c call, id, vote string) error {
 	if !ok {
 		return c.reply(ctx, "err_unknown_impulse", "id", adapters.Escape(id))
 	}
-	res, err := f.st.feedback(ctx, imp.ID, c.Event.Platform+":"+c.Event.User, vote)
+	res, err := f.st.feedback(ctx, imp.ID, voterID(c.Ref()), vote)
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,16 @@ func (f *Feature) fanOut(ctx context.Context, slot time.Time, redelivery bool) (
 		if err != nil {
 			return err
 		}
+		var scheduled []bool // on a redelivery: whether each subscriber has this slot's timer
+		if redelivery {
+			timerIDs := make([]string, len(ids))
+			for i, id := range ids {
+				timerIDs[i] = deliveryTimerID(id, slotMS)
+			}
+			if scheduled, err = f.timers.Exists(ctx, timerIDs); err != nil {
+				return err
+			}
+		}
 		var todo []storage.Timer
 		for i, id := range ids {
 			if str(rows[i][4]) != "1" {
@@ -81,13 +91,8 @@ func (f *Feature) fanOut(ctx context.Context, slot time.Time, redelivery bool) (
 			if redelivery {
 				last, _ := strconv.ParseInt(str(rows[i][2]), 10, 64)
 				inflight, _ := strconv.ParseInt(str(rows[i][3]), 10, 64)
-				if last >= slotMS || inflight == slotMS {
-					continue // delivered, or being delivered
-				}
-				if _, exists, err := f.timers.Get(ctx, deliveryTimerID(id, slotMS)); err != nil {
-					return err
-				} else if exists {
-					continue
+				if last >= slotMS || inflight == slotMS || scheduled[i] {
+					continue // delivered, being delivered, or scheduled
 				}
 			}
 			todo = append(todo, deliveryTimer(delivery{sub: id, slot: slotMS, lang: str(rows[i][0]), audience: str(rows[i][1])}, slot))
@@ -109,6 +114,8 @@ type delivery struct {
 	lang, audience string
 }
 
+// deliveryTimerID is the ID of the delivery timer of sub for slotMS. It is also the idempotency
+// key of that delivery's message (msg.Key): the same for every retry of it.
 func deliveryTimerID(sub string, slotMS int64) string {
 	return "imp:" + sub + ":" + strconv.FormatInt(slotMS, 10)
 }
@@ -136,11 +143,6 @@ func parseDelivery(p []byte) (delivery, error) {
 		return delivery{}, fmt.Errorf("impulses: malformed delivery %q: %w", p, err)
 	}
 	return delivery{slot: slot, force: parts[1] == "1", waits: waits, lang: parts[3], audience: parts[4], sub: parts[5]}, nil
-}
-
-// messageKey is the idempotency key of one delivery: the same for every retry of it.
-func messageKey(sub string, slot int64) string {
-	return "imp:" + sub + ":" + strconv.FormatInt(slot, 10)
 }
 
 // onDeliver delivers one slot to one subscriber, exactly once (see doc.go). The reservation
@@ -262,7 +264,7 @@ func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt
 		}
 		msg = impulseMessage(imp, r.Kind)
 	}
-	msg.Key = messageKey(sub, r.Slot)
+	msg.Key = deliveryTimerID(sub, r.Slot)
 	if err := f.limiter.wait(ctx); err != nil {
 		return err
 	}

@@ -366,7 +366,7 @@ func TestResumeAfterCrash(t *testing.T) {
 			if postedBeforeCrash {
 				imp, _ := fx.imp.lib.Get("eins", "de")
 				msg := impulseMessage(imp, KindUser)
-				msg.Key = messageKey(id, slot)
+				msg.Key = deliveryTimerID(id, slot)
 				fx.platform.DirectMessage(ctx, "anna", msg)
 			}
 			// Meanwhile the library order would suggest the same; make sure the reserved
@@ -469,7 +469,7 @@ func TestTakeoverOfAnAbandonedDelivery(t *testing.T) {
 			keys = append(keys, c.Msg.Key)
 		}
 	}
-	if want := []string{messageKey(id, old), messageKey(id, slot)}; !slices.Equal(keys, want) {
+	if want := []string{deliveryTimerID(id, old), deliveryTimerID(id, slot)}; !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want %v", keys, want)
 	}
 }

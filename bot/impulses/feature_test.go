@@ -147,7 +147,7 @@ func received(platform *chattest.Recorder, user string) []string {
 // archive lists a subscriber's archive in the order received.
 func (fx *fixture) archive(subID string) []string {
 	fx.t.Helper()
-	zs, err := fx.imp.st.archiveList(context.Background(), subID)
+	_, _, zs, err := fx.imp.st.load(context.Background(), subID)
 	if err != nil {
 		fx.t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func (fx *fixture) archive(subID string) []string {
 
 func (fx *fixture) subscriber(subID string) *subscriber {
 	fx.t.Helper()
-	s, _, err := fx.imp.st.load(context.Background(), subID)
+	s, _, _, err := fx.imp.st.load(context.Background(), subID)
 	if err != nil {
 		fx.t.Fatal(err)
 	}
@@ -199,26 +199,7 @@ var (
 // records, to prove that refused input changed nothing.
 func dump(t testing.TB, s *storage.Store) map[string]string {
 	t.Helper()
-	ctx := context.Background()
-	out := map[string]string{}
-	for _, key := range redistest.Keys(t, s, s.Key("*")) {
-		if strings.Contains(key, ":seen:") {
-			continue
-		}
-		switch s.Client.Type(ctx, key).Val() {
-		case "hash":
-			out[key] = fmt.Sprint(s.Client.HGetAll(ctx, key).Val())
-		case "zset":
-			out[key] = fmt.Sprint(s.Client.ZRangeWithScores(ctx, key, 0, -1).Val())
-		case "set":
-			m := s.Client.SMembers(ctx, key).Val()
-			slices.Sort(m)
-			out[key] = fmt.Sprint(m)
-		case "string":
-			out[key] = s.Client.Get(ctx, key).Val()
-		}
-	}
-	return out
+	return redistest.Dump(t, s, s.Key("*"))
 }
 
 func TestConversation(t *testing.T) {

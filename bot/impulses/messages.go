@@ -50,6 +50,9 @@ var msgs = bot.Catalog{
 		"imp_footer_channel": "_Dieser Kanal erhält die Kurzimpulse von wolbot. Rückmeldungen gern über die Knöpfe; abbestellen können Admins mit `/impuls stopp #`._",
 		"btn_up":             "Hilfreich",
 		"btn_down":           "Weniger hilfreich",
+		// The words of /impuls feedback that the feedback buttons send as their command.
+		"cmd_feedback_up":   "gut",
+		"cmd_feedback_down": "weniger",
 		"all_received": "🎉 Sie haben alle Kurzimpulse der Reihe erhalten – danke, dass Sie dabei waren! " +
 			"Sobald neue dazukommen, schicke ich sie Ihnen wie gewohnt. Zum Nachlesen: `/impuls archiv`.",
 
@@ -159,6 +162,8 @@ var msgs = bot.Catalog{
 		"imp_footer_channel": "_This channel receives wolbot's short impulses. Feedback is welcome via the buttons; admins unsubscribe it with `/impuls stop #`._",
 		"btn_up":             "Helpful",
 		"btn_down":           "Less helpful",
+		"cmd_feedback_up":    "good",
+		"cmd_feedback_down":  "less",
 		"all_received": "🎉 You have received every short impulse of the series – thank you for being part of it! " +
 			"As soon as new ones are added, I will send them as usual. To read them again: `/impuls archive`.",
 

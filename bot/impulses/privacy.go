@@ -93,7 +93,7 @@ return 1`
 // for others (see [bot.DataKeeper]).
 func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (string, error) {
 	id := userSubID(u.Platform, u.User)
-	sub, archive, err := f.st.load(ctx, id)
+	sub, archive, _, err := f.st.load(ctx, id)
 	if err != nil {
 		return "", err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/bot"
 )
 
 // FeedbackAction is the action id of the feedback buttons; their value is "<impulse id>:up" or
@@ -27,15 +28,11 @@ func impulseMessage(imp *Impulse, kind string) adapters.Message {
 }
 
 func feedbackButtons(id, lang string) []adapters.Button {
-	word := map[string][2]string{"de": {"gut", "weniger"}, "en": {"good", "less"}}[lang]
-	if word[0] == "" {
-		word = [2]string{"gut", "weniger"}
-	}
 	return []adapters.Button{
 		{ID: FeedbackAction, Label: msgs.T(lang, "btn_up"), Value: id + ":up", Style: adapters.StylePrimary,
-			Command: "/impuls feedback " + id + " " + word[0]},
+			Command: "/impuls feedback " + id + " " + msgs.T(lang, "cmd_feedback_up")},
 		{ID: FeedbackAction, Label: msgs.T(lang, "btn_down"), Value: id + ":down", Style: adapters.StyleDefault,
-			Command: "/impuls feedback " + id + " " + word[1]},
+			Command: "/impuls feedback " + id + " " + msgs.T(lang, "cmd_feedback_down")},
 	}
 }
 
@@ -52,23 +49,16 @@ type clock struct {
 
 func (c clock) wd(t time.Time) string { return msgs.T(c.lang, "wd_"+strconv.Itoa(int(t.Weekday()))) }
 
-func (c clock) dateStr(t time.Time) string {
-	if c.lang == "en" {
-		return t.Format("2 Jan 2006")
-	}
-	return t.Format("02.01.2006")
-}
-
 // dateTime is "Mo., 13.04.2026, 08:00 Uhr" or "Mon 13 Apr 2026, 08:00".
 func (c clock) dateTime(t time.Time) string {
 	t = t.In(c.loc)
-	return msgs.T(c.lang, "date_time", "wd", c.wd(t), "date", c.dateStr(t), "time", t.Format("15:04"))
+	return msgs.T(c.lang, "date_time", "wd", c.wd(t), "date", bot.FormatDate(c.lang, t), "time", t.Format("15:04"))
 }
 
 // date is "Mo., 13.04.2026" or "Mon 13 Apr 2026".
 func (c clock) date(t time.Time) string {
 	t = t.In(c.loc)
-	return msgs.T(c.lang, "date", "wd", c.wd(t), "date", c.dateStr(t))
+	return msgs.T(c.lang, "date", "wd", c.wd(t), "date", bot.FormatDate(c.lang, t))
 }
 
 // slots lists times separated by semicolons.

@@ -129,8 +129,10 @@ func (st *store) votesKey(imp string) string {
 	return st.s.Key("imp", "impulse", storage.Tag(imp), "votes")
 }
 
-// load reads a subscriber and its archive in one round trip; nil when it never subscribed.
-func (st *store) load(ctx context.Context, id string) (*subscriber, map[string]time.Time, error) {
+// load reads a subscriber and its archive in one round trip; nil when it never subscribed. The
+// archive comes both as a map (impulse id -> time received) and as the list of its entries in
+// the order received (member: impulse id, score: unix ms).
+func (st *store) load(ctx context.Context, id string) (*subscriber, map[string]time.Time, []redis.Z, error) {
 	var h *redis.MapStringStringCmd
 	var a *redis.ZSliceCmd
 	_, err := st.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -139,29 +141,20 @@ func (st *store) load(ctx context.Context, id string) (*subscriber, map[string]t
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("impulses: load subscriber %s: %w", id, err)
+		return nil, nil, nil, fmt.Errorf("impulses: load subscriber %s: %w", id, err)
 	}
 	if len(h.Val()) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	sub, err := decodeSubscriber(id, h.Val())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	archive := make(map[string]time.Time, len(a.Val()))
 	for _, z := range a.Val() {
 		archive[z.Member.(string)] = time.UnixMilli(int64(z.Score))
 	}
-	return sub, archive, nil
-}
-
-// archiveList returns the archive in the order received.
-func (st *store) archiveList(ctx context.Context, id string) ([]redis.Z, error) {
-	zs, err := st.s.Client.ZRangeWithScores(ctx, st.archiveKey(id), 0, -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("impulses: archive of %s: %w", id, err)
-	}
-	return zs, nil
+	return sub, archive, a.Val(), nil
 }
 
 func decodeSubscriber(id string, h map[string]string) (*subscriber, error) {
