@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wolbot/wolbot/adapters"
+	"github.com/wolbot/wolbot/bot"
 	"github.com/wolbot/wolbot/circles/match"
 )
 
@@ -256,13 +257,6 @@ func (f *Feature) roundCmd(ctx context.Context, c *call, args []string) error {
 	}
 	what := roundWords[strings.ToLower(args[0])]
 	if what == "" {
-		ok, err := f.isAnyAdmin(ctx, c)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return refuse("err_admin_only")
-		}
 		if len(args) != 1 {
 			return refuse("err_round_args")
 		}
@@ -271,13 +265,7 @@ func (f *Feature) roundCmd(ctx context.Context, c *call, args []string) error {
 	if len(args) < 2 {
 		return refuse("err_round_args")
 	}
-	ok, err := f.isAnyAdmin(ctx, c)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return refuse("err_admin_only")
-	}
+	// serve has checked isAnyAdmin: "round" is in adminOnly.
 	r, err := f.adminRegion(ctx, c, args[1])
 	if err != nil {
 		return err
@@ -387,7 +375,7 @@ func slotLong(lang, slot string) string {
 func (f *Feature) date(lang string, t time.Time) string {
 	t = t.In(f.loc)
 	return msgs.T(lang, "date", "wd", msgs.T(lang, "day_short_"+strconv.Itoa((int(t.Weekday())+6)%7)),
-		"d", t.Day(), "m", int(t.Month()), "y", t.Year())
+		"date", bot.FormatDate(lang, t))
 }
 
 // matchRound runs the matcher on the round's enrolled, unpaused people.

@@ -142,8 +142,8 @@ func (f *Feature) onCheckin(ctx context.Context, t storage.Timer) error {
 	msg := adapters.Message{
 		Text: msgs.T(lang, "checkin", "week", week),
 		Buttons: []adapters.Button{
-			{ID: "wol.met", Label: msgs.T(lang, "btn_met_yes"), Value: value + "yes", Style: adapters.StylePrimary, Command: "/wol treffen ja"},
-			{ID: "wol.met", Label: msgs.T(lang, "btn_met_no"), Value: value + "no", Command: "/wol treffen nein"},
+			{ID: "wol.met", Label: msgs.T(lang, "btn_met_yes"), Value: value + "yes", Style: adapters.StylePrimary, Command: msgs.T(lang, "cmd_met_yes")},
+			{ID: "wol.met", Label: msgs.T(lang, "btn_met_no"), Value: value + "no", Command: msgs.T(lang, "cmd_met_no")},
 		},
 		Key: postKey(c, week, "checkin"),
 	}
@@ -160,9 +160,9 @@ func (f *Feature) onCheckin(ctx context.Context, t storage.Timer) error {
 	next := adapters.Message{
 		Text: msgs.T(lang, "continue_question", "weeks_n", msgs.N(lang, "n_weeks", c.Weeks)),
 		Buttons: []adapters.Button{
-			{ID: "wol.next", Label: msgs.T(lang, "btn_together"), Value: c.ID() + "|together", Style: adapters.StylePrimary, Command: "/wol fortsetzung zusammen"},
-			{ID: "wol.next", Label: msgs.T(lang, "btn_newmix"), Value: c.ID() + "|newmix", Command: "/wol fortsetzung neu"},
-			{ID: "wol.next", Label: msgs.T(lang, "btn_end"), Value: c.ID() + "|end", Command: "/wol fortsetzung ende"},
+			{ID: "wol.next", Label: msgs.T(lang, "btn_together"), Value: c.ID() + "|together", Style: adapters.StylePrimary, Command: msgs.T(lang, "cmd_together")},
+			{ID: "wol.next", Label: msgs.T(lang, "btn_newmix"), Value: c.ID() + "|newmix", Command: msgs.T(lang, "cmd_newmix")},
+			{ID: "wol.next", Label: msgs.T(lang, "btn_end"), Value: c.ID() + "|end", Command: msgs.T(lang, "cmd_end")},
 		},
 		Key: postKey(c, week, "continue"),
 	}

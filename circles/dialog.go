@@ -290,8 +290,8 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 		msg.Text = c.t("q_confirm", "region", adapters.Escape(name), "muni", adapters.Escape(d.Muni),
 			"role", c.t("role_"+d.Role), "goal", adapters.Escape(d.Goal), "slots", slotList(c.lang, d.Slots))
 		msg.Buttons = []adapters.Button{
-			{ID: "wol.answer", Label: c.t("btn_enrol"), Value: stepConfirm + "|ja", Style: adapters.StylePrimary, Command: "/wol antwort ja"},
-			{ID: "wol.answer", Label: c.t("btn_cancel"), Value: stepConfirm + "|nein", Style: adapters.StyleDanger, Command: "/wol abbrechen"},
+			{ID: "wol.answer", Label: c.t("btn_enrol"), Value: stepConfirm + "|ja", Style: adapters.StylePrimary, Command: c.t("cmd_enrol")},
+			{ID: "wol.answer", Label: c.t("btn_cancel"), Value: stepConfirm + "|nein", Style: adapters.StyleDanger, Command: c.t("cmd_cancel")},
 		}
 	}
 	return msg, nil

@@ -139,6 +139,11 @@ func refuse(key string, args ...any) error { return &userError{key: key, args: a
 type call struct {
 	*bot.Request
 	lang string
+
+	// admin caches the requester's regional-admin record, loaded on first use by
+	// regionalAdmin so that one command does one lookup.
+	admin       *adminRec
+	adminLoaded bool
 }
 
 func (c *call) t(key string, args ...any) string { return msgs.T(c.lang, key, args...) }
@@ -179,26 +184,28 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 	if len(c.Args) > 0 {
 		sub = subcommands[strings.ToLower(c.Args[0])]
 	}
-	if sub == "" && first == "kreis" && c.Event.Direct {
-		// "Kreis Düren" (or just "Kreis") in a dialog reaches us through the alias "kreis".
-		if open, err := f.dialogOpen(ctx, c.person()); err != nil {
+	// dialog is whether a direct message without a known subcommand belongs to an open
+	// enrolment dialog; looked up once and reused below (not for a bare "/wol", which is help).
+	dialog := false
+	if sub == "" && c.Event.Direct && (first == "kreis" || len(c.Args) > 0) {
+		open, err := f.dialogOpen(ctx, c.person())
+		if err != nil {
 			return err
-		} else if open {
-			return f.answer(ctx, c, text, "")
 		}
+		dialog = open
+	}
+	if dialog && first == "kreis" {
+		// "Kreis Düren" (or just "Kreis") in a dialog reaches us through the alias "kreis".
+		return f.answer(ctx, c, text, "")
 	}
 	if len(c.Args) == 0 {
 		return f.help(ctx, c)
 	}
 	args := splitArgs(c.Rest(1))
 	if sub == "" {
-		if c.Event.Direct {
+		if dialog {
 			// "/wol Stadt Köln" in a dialog is an answer too.
-			if open, err := f.dialogOpen(ctx, c.person()); err != nil {
-				return err
-			} else if open {
-				return f.answer(ctx, c, c.Rest(0), "")
-			}
+			return f.answer(ctx, c, c.Rest(0), "")
 		}
 		return refuse("err_unknown_sub", "sub", adapters.Escape(c.Args[0]))
 	}
@@ -322,8 +329,22 @@ func (f *Feature) isAnyAdmin(ctx context.Context, c *call) (bool, error) {
 	if c.IsAdmin() {
 		return true, nil
 	}
-	a, err := f.st.regionalAdmin(ctx, c.person())
+	a, err := f.regionalAdmin(ctx, c)
 	return a != nil && len(a.Regions) > 0, err
+}
+
+// regionalAdmin is the requester's regional-admin record (nil if none), looked up once per
+// call; errors are not cached.
+func (f *Feature) regionalAdmin(ctx context.Context, c *call) (*adminRec, error) {
+	if c.adminLoaded {
+		return c.admin, nil
+	}
+	a, err := f.st.regionalAdmin(ctx, c.person())
+	if err != nil {
+		return nil, err
+	}
+	c.admin, c.adminLoaded = a, true
+	return a, nil
 }
 
 // mayAdmin reports whether the requester may run admin commands for region.
@@ -331,7 +352,7 @@ func (f *Feature) mayAdmin(ctx context.Context, c *call, region string) (bool, e
 	if c.IsAdmin() {
 		return true, nil
 	}
-	a, err := f.st.regionalAdmin(ctx, c.person())
+	a, err := f.regionalAdmin(ctx, c)
 	if err != nil || a == nil {
 		return false, err
 	}

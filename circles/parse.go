@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/wolbot/wolbot/bot"
 )
 
 // splitArgs splits a command line into words; text in "…", „…“ or “…” is one word with its
@@ -306,25 +308,9 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("date %q: want 2026-12-07 or 7.12.2026", s)
 }
 
-// parseLength reads "60m", "60", "90min", "1h", "1,5h".
+// parseLength reads "60m", "60", "90min", "90 min", "1h", "1,5h", "1std" (see bot.ParseDuration).
 func parseLength(s string) (time.Duration, error) {
-	s = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), ",", ".")
-	if _, err := strconv.Atoi(s); err == nil {
-		return time.ParseDuration(s + "m") // a bare number is minutes; ParseDuration refuses an overflow
-	}
-	for _, suf := range []string{"minuten", "min"} {
-		if t, ok := strings.CutSuffix(s, suf); ok {
-			s = t + "m"
-			break
-		}
-	}
-	for _, suf := range []string{"stunden", "stunde", "std"} {
-		if t, ok := strings.CutSuffix(s, suf); ok {
-			s = t + "h"
-			break
-		}
-	}
-	return time.ParseDuration(s)
+	return bot.ParseDuration(strings.ReplaceAll(s, ",", "."))
 }
 
 func truncateDay(t time.Time) time.Time {
