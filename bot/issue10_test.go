@@ -181,7 +181,10 @@ func TestCheckPlurals(t *testing.T) {
 		{"the same text twice", Catalog{"de": {"k.one": "{n} Kreise", "k.other": "{n} Kreise"}, "en": {"k.one": "1 circle", "k.other": "{n} circles"}},
 			[]string{`de: plural "k": k.one and k.other say the same`}},
 		{"an extra count placeholder", Catalog{"de": {"k": "{people} Personen"}, "en": {"k": "{people} people"}},
-			[]string{`de: key "k": {people} counts "Personen"`}},
+			[]string{`de: key "k": {people} counts "Personen"`, `en: key "k": {people} counts "people"`}},
+		{"an adjective before the noun", Catalog{"de": {"k": "{count} aktive Kreise"}, "en": {"k": "{count} active circles"}},
+			[]string{`de: key "k": {count} counts "aktive Kreise"`, `en: key "k": {count} counts "active circles"`}},
+		{"verbs and prepositions are no nouns", Catalog{"de": {"k": "({count} von {total} erhalten)"}, "en": {"k": "({count} of {total} received)"}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,18 +48,53 @@ var countPlaceholders = []string{"n", "count", "total", "minutes", "seconds", "h
 
 // uncountedWords may follow a count without depending on it ("3 von 5", "3 of 5").
 var uncountedWords = map[string]bool{"von": true, "of": true, "out": true, "bis": true, "to": true,
-	"und": true, "and": true, "oder": true, "or": true, "x": true, "×": true}
+	"und": true, "and": true, "oder": true, "or": true, "x": true, "is": true, "was": true, "has": true}
 
-var countedRe = regexp.MustCompile(`\{([a-zA-Z_]+)\} ([\p{L}]+)`)
+// countRe finds a placeholder followed by up to two words.
+var countRe = regexp.MustCompile(`\{([a-zA-Z_]+)\} ([\p{L}]+)(?: ([\p{L}]+))?`)
+
+// countedNoun returns the noun that a count directly before words w1 (and w2) counts in lang,
+// or "": a capitalised German word, perhaps after an adjective ("aktive Kreise"); an English
+// plural, perhaps after an adjective ("active circles").
+func countedNoun(lang, w1, w2 string) string {
+	if uncountedWords[strings.ToLower(w1)] {
+		return ""
+	}
+	upper := func(w string) bool { r, _ := utf8.DecodeRuneInString(w); return unicode.IsUpper(r) }
+	switch lang {
+	case "de":
+		if upper(w1) {
+			return w1
+		}
+		for _, end := range []string{"e", "en", "er", "es"} {
+			if strings.HasSuffix(w1, end) && w2 != "" && upper(w2) {
+				return w1 + " " + w2
+			}
+		}
+	case "en":
+		plural := func(w string) bool {
+			return w == "people" || w == "children" || (strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !uncountedWords[w])
+		}
+		if plural(w1) {
+			return w1
+		}
+		if w2 != "" && !upper(w1) && plural(w2) {
+			return w1 + " " + w2
+		}
+	}
+	return ""
+}
 
 // CheckPlurals reports plural mistakes in the catalogue, in every language of [Langs]:
 //
 //   - a key whose template shows {n} must be a plural pair (key.one and key.other, rendered
 //     with [Catalog.N]), and every pair must be complete;
 //   - key.other must show {n}, and key.one must say something else than key.other;
-//   - a count placeholder directly followed by a word ("{count} Kreise") outside a plural pair
-//     is a noun that does not follow its number: make it a pair. Count placeholders are
-//     {n}, {count}, {total}, {minutes}, {people}, … and the names given in counts;
+//   - a count placeholder directly followed by a noun ("{count} Kreise", "{count} aktive
+//     Kreise", "{count} circles") outside a plural pair is a noun that does not follow its
+//     number: make it a pair. Count placeholders are {n}, {count}, {total}, {minutes},
+//     {people}, … and the names given in counts. German nouns are told by their capital,
+//     English ones by a plural ending;
 //   - every pair renders with 0, 1 and 2 without a placeholder left over.
 //
 // Each package with a catalogue calls it from a test, like [Catalog.Check].
@@ -99,11 +134,13 @@ func (c Catalog) CheckPlurals(counts ...string) error {
 			} else if strings.Contains(tmpl, "{n}") {
 				problems = append(problems, fmt.Sprintf("%s: key %q uses {n} but is no .one/.other pair", lang, key))
 			}
-			for _, m := range countedRe.FindAllStringSubmatch(tmpl, -1) {
-				if !isCount(m[1]) || uncountedWords[strings.ToLower(m[2])] || (isPlural && m[1] == "n") {
+			for _, m := range countRe.FindAllStringSubmatch(tmpl, -1) {
+				if !isCount(m[1]) || (isPlural && m[1] == "n") {
 					continue
 				}
-				problems = append(problems, fmt.Sprintf("%s: key %q: {%s} counts %q; make it a plural pair", lang, key, m[1], m[2]))
+				if noun := countedNoun(lang, m[2], m[3]); noun != "" {
+					problems = append(problems, fmt.Sprintf("%s: key %q: {%s} counts %q; make it a plural pair", lang, key, m[1], noun))
+				}
 			}
 		}
 	}
