@@ -231,7 +231,11 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	case ev.Kind == adapters.KindCommand && isGreeting(req.Feature):
 		obs.feature = "help"
 		lang := req.Lang(ctx)
-		err = req.Reply(ctx, adapters.Message{Text: coreMsgs.T(lang, "welcome") + "\n\n" + b.help(lang)})
+		welcome := "welcome_channel" // after a mention: the answer is seen in the channel
+		if ev.Direct {
+			welcome = "welcome"
+		}
+		err = req.Reply(ctx, adapters.Message{Text: coreMsgs.T(lang, welcome) + "\n\n" + b.help(lang)})
 	default:
 		obs.outcome = OutcomeUnknownCommand
 		err = req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "unknown_command",

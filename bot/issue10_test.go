@@ -235,3 +235,14 @@ func TestFormatDay(t *testing.T) {
 		}
 	}
 }
+
+// TestGreetingAfterAMentionGetsWelcome: "@wolbot hallo" in a channel is answered privately with
+// the welcome for channels (no "write me here").
+func TestGreetingAfterAMentionGetsWelcome(t *testing.T) {
+	b, chat, _ := newTestBot(t)
+	b.HandleEvent(context.Background(), inEnglish(command("hello")))
+	want := coreMsgs.T("en", "welcome_channel") + "\n\n" + b.help("en")
+	if got := replies(chat); !slices.Equal(got, []string{ephemeral(want)}) {
+		t.Errorf("replies = %q, want %q", got, want)
+	}
+}
