@@ -172,8 +172,9 @@ func TestCheckPlurals(t *testing.T) {
 		{"a count before a noun outside a pair", Catalog{
 			"de": {"k": "{count} Kreise"}, "en": {"k": "{count} circles"},
 		}, []string{`de: key "k": {count} counts "Kreise"`, `en: key "k": {count} counts "circles"`}},
-		{"{n} outside a pair", Catalog{"de": {"k": "Noch {n}"}, "en": {"k": "{n} left"}},
-			[]string{`de: key "k" uses {n}`}},
+		{"{n} counting a noun outside a pair", Catalog{"de": {"k": "Noch {n} Themen"}, "en": {"k": "{n} topics left"}},
+			[]string{`de: key "k": {n} counts "Themen"`, `en: key "k": {n} counts "topics"`}},
+		{"{n} as a number, not a count", Catalog{"de": {"k": "Thema {n} von {total}"}, "en": {"k": "Topic {n}."}}, nil},
 		{"half a pair", Catalog{"de": {"k.one": "1 Kreis"}, "en": {"k.one": "1 circle", "k.other": "{n} circles"}},
 			[]string{`de: plural "k" lacks k.other`}},
 		{"other without {n}", Catalog{"de": {"k.one": "1 Kreis", "k.other": "Kreise"}, "en": {"k.one": "1 circle", "k.other": "{n} circles"}},

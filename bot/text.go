@@ -87,8 +87,7 @@ func countedNoun(lang, w1, w2 string) string {
 
 // CheckPlurals reports plural mistakes in the catalogue, in every language of [Langs]:
 //
-//   - a key whose template shows {n} must be a plural pair (key.one and key.other, rendered
-//     with [Catalog.N]), and every pair must be complete;
+//   - every plural pair (key.one and key.other, rendered with [Catalog.N]) must be complete;
 //   - key.other must show {n}, and key.one must say something else than key.other;
 //   - a count placeholder directly followed by a noun ("{count} Kreise", "{count} aktive
 //     Kreise", "{count} circles") outside a plural pair is a noun that does not follow its
@@ -131,8 +130,6 @@ func (c Catalog) CheckPlurals(counts ...string) error {
 						problems = append(problems, fmt.Sprintf("%s: plural %q renders %q for %d", lang, base, out, n))
 					}
 				}
-			} else if strings.Contains(tmpl, "{n}") {
-				problems = append(problems, fmt.Sprintf("%s: key %q uses {n} but is no .one/.other pair", lang, key))
 			}
 			for _, m := range countRe.FindAllStringSubmatch(tmpl, -1) {
 				if !isCount(m[1]) || (isPlural && m[1] == "n") {
