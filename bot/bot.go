@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/rs/zerolog"
 
@@ -46,6 +47,13 @@ type Conversation interface {
 // Describer is implemented by handlers that appear in the general help.
 type Describer interface {
 	Describe(lang string) string
+}
+
+// Namer is implemented by described handlers whose registered slash command is a word of one
+// language ("/daten"): Command says how a reader of lang reaches it ("/wolbot data"), so that
+// the help shows no German command word in English.
+type Namer interface {
+	Command(lang string) string
 }
 
 // Options configure [New]. Store and Chat are required.
@@ -220,10 +228,18 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 		err = req.Reply(ctx, adapters.Message{Text: b.help(req.Lang(ctx))})
 	case coreCommands[req.Feature] == "lang":
 		err = b.ServeLang(ctx, req, req.Args)
+	case ev.Kind == adapters.KindCommand && isGreeting(req.Feature):
+		obs.feature = "help"
+		lang := req.Lang(ctx)
+		welcome := "welcome_channel" // after a mention: the answer is seen in the channel
+		if ev.Direct {
+			welcome = "welcome"
+		}
+		err = req.Reply(ctx, adapters.Message{Text: coreMsgs.T(lang, welcome) + "\n\n" + b.help(lang)})
 	default:
 		obs.outcome = OutcomeUnknownCommand
 		err = req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "unknown_command",
-			"cmd", adapters.Escape(req.Feature))})
+			"cmd", Quote(req.Feature))})
 	}
 	lvl := log.Debug()
 	if err != nil {
@@ -234,9 +250,36 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 	lvl.Str("feature", req.Feature).Dur("took", time.Since(start)).Msg("event handled")
 }
 
+// CoreCommand is the slash command that `wolbot mattermost setup` and the Slack manifest
+// register for the router itself: "/wolbot" alone shows the general help, "/wolbot sprache en"
+// sets the language, and "/wolbot <word> …" is the same as "<word> …" (so "/wolbot data"
+// reaches the data export in English, "/wolbot lc start" Lean Coffee). Replies point only at
+// registered commands: the features' own (/lc, /wol, /impuls, /daten, /vergessen) and this one.
+const CoreCommand = "wolbot"
+
 // coreCommands are the words the router answers itself (word → command); they are never
-// handed to a conversation and are counted under their command in metrics.
-var coreCommands = map[string]string{"help": "help", "hilfe": "help", "lang": "lang", "sprache": "lang"}
+// handed to a conversation and are counted under their command in metrics. In a direct
+// conversation and after a mention they work without /wolbot too ("hilfe", "@wolbot hilfe").
+var coreCommands = map[string]string{"help": "help", "hilfe": "help", "lang": "lang", "sprache": "lang",
+	"language": "lang", CoreCommand: "help"}
+
+// greetings are first words that open a conversation rather than name a command ("Guten Tag,
+// wie funktioniert das?", "Hallo", "hi"): they are answered with a welcome and the help.
+var greetings = map[string]bool{
+	"hallo": true, "hallöchen": true, "hello": true, "hi": true, "hey": true, "hej": true, "huhu": true,
+	"moin": true, "servus": true, "guten": true, "gute": true, "grüß": true, "grüss": true, "gruß": true,
+	"grüezi": true, "tag": true, "morgen": true, "abend": true, "good": true, "howdy": true,
+	"wie": true, "was": true, "how": true, "what": true, "?": true,
+}
+
+// isGreeting reports whether a command word (lower-cased, "guten," or "hallo!") is a greeting.
+func isGreeting(word string) bool {
+	w := strings.TrimRightFunc(word, func(r rune) bool { return unicode.IsPunct(r) && r != '?' })
+	if w != "?" {
+		w = strings.TrimRight(w, "?")
+	}
+	return greetings[w]
+}
 
 // conversation finds the feature holding an open dialog with the event's user, if any.
 func (b *Bot) conversation(ctx context.Context, req *Request) (route, bool) {
@@ -282,7 +325,11 @@ func (b *Bot) help(lang string) string {
 	var sb strings.Builder
 	sb.WriteString(coreMsgs.T(lang, "help_intro"))
 	for _, rt := range described {
-		fmt.Fprintf(&sb, "\n- `/%s` — %s", rt.name, rt.h.(Describer).Describe(lang))
+		cmd := "/" + rt.name
+		if n, ok := rt.h.(Namer); ok {
+			cmd = n.Command(lang)
+		}
+		fmt.Fprintf(&sb, "\n- `%s` — %s", cmd, rt.h.(Describer).Describe(lang))
 	}
 	sb.WriteString("\n" + coreMsgs.T(lang, "help_lang"))
 	return sb.String()
@@ -296,7 +343,7 @@ func (b *Bot) ServeLang(ctx context.Context, req *Request, args []string) error 
 	lang := NormalizeLang(args[0])
 	if lang == "" {
 		return req.Reply(ctx, adapters.Message{Text: coreMsgs.T(req.Lang(ctx), "lang_unknown",
-			"lang", adapters.Escape(args[0]))})
+			"lang", Quote(args[0]))})
 	}
 	if err := b.prefs.setLang(ctx, req.Event, lang); err != nil {
 		return err

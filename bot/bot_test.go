@@ -105,17 +105,17 @@ func TestUnknownCommandIsAnsweredInTheUsersLanguage(t *testing.T) {
 		want string
 	}{
 		{"German by default", command("/foo bar"),
-			"Den Befehl „foo“ kenne ich leider nicht. Mit `/help` sehen Sie, was ich kann."},
+			"Den Befehl „foo“ kenne ich leider nicht. Was ich kann, zeigt `/wolbot hilfe`."},
 		{"English for an en-US locale", inEnglish(command("/foo bar")),
-			"Sorry, I don't know the command “foo”. Type `/help` to see what I can do."},
+			"Sorry, I don't know the command “foo” – `/wolbot help` shows what I can do."},
 		{"German for an unsupported locale", func() adapters.Event { ev := command("/foo"); ev.Locale = "fr-FR"; return ev }(),
-			"Den Befehl „foo“ kenne ich leider nicht. Mit `/help` sehen Sie, was ich kann."},
+			"Den Befehl „foo“ kenne ich leider nicht. Was ich kann, zeigt `/wolbot hilfe`."},
 		{"command word is lower-cased", command("/FOO"),
-			"Den Befehl „foo“ kenne ich leider nicht. Mit `/help` sehen Sie, was ich kann."},
+			"Den Befehl „foo“ kenne ich leider nicht. Was ich kann, zeigt `/wolbot hilfe`."},
 		{"command word is escaped", command("/@here"),
 			coreMsgs.T("de", "unknown_command", "cmd", adapters.Escape("@here"))},
 		{"unknown button", click("gone.vote", "1"),
-			"Den Befehl „gone“ kenne ich leider nicht. Mit `/help` sehen Sie, was ich kann."},
+			"Den Befehl „gone“ kenne ich leider nicht. Was ich kann, zeigt `/wolbot hilfe`."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,7 +202,7 @@ func TestHelpListsDescribedFeatures(t *testing.T) {
 				"**wolbot** supports exchange between municipalities. Here is what I can do:",
 				"- `/lc` — Lean Coffee round",
 				"- `/poll` — poll",
-				"Change language: `/lang de` (Deutsch) or `/lang en` (English).",
+				"Language: `/wolbot language en` (English) · Auf Deutsch: `/wolbot sprache de`",
 			},
 		},
 	}
@@ -504,7 +504,7 @@ func TestLang(t *testing.T) {
 	t.Run("unknown language is refused in English for English users", func(t *testing.T) {
 		b, chat, _ := newTestBot(t)
 		b.HandleEvent(ctx, inEnglish(command("/lang fr")))
-		if got, want := chat.LastTo(testUser), "I don't speak “fr”. Available are `de` (Deutsch) and `en` (English)."; got != want {
+		if got, want := chat.LastTo(testUser), "I don't speak “fr” – available are `de` (Deutsch) and `en` (English)."; got != want {
 			t.Errorf("reply = %q, want %q", got, want)
 		}
 	})
@@ -516,10 +516,10 @@ func TestLang(t *testing.T) {
 			ev     adapters.Event
 			want   string
 		}{
-			{"German by default", nil, command("/lang"), "Ich antworte Ihnen auf Deutsch. Für Englisch: `/lang en`."},
-			{"English from the locale", nil, inEnglish(command("/lang")), "I'm answering you in English. For German: `/lang de`."},
+			{"German by default", nil, command("/lang"), "Ich antworte Ihnen auf Deutsch. For English: `/wolbot language en`"},
+			{"English from the locale", nil, inEnglish(command("/lang")), "I'm answering you in English. Auf Deutsch: `/wolbot sprache de`"},
 			{"English after choosing it", []adapters.Event{command("/lang en")}, command("/lang"),
-				"I'm answering you in English. For German: `/lang de`."},
+				"I'm answering you in English. Auf Deutsch: `/wolbot sprache de`"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

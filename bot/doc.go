@@ -11,5 +11,12 @@
 //	b.Handle("lc", leancoffee.New(...), "leancoffee")
 //
 // A command "/lc vote 2" reaches the "lc" feature with Args ["vote", "2"]; a click on a
-// button with action id "lc.vote" reaches it too, as an action.
+// button with action id "lc.vote" reaches it too, as an action. "/wolbot lc vote 2" is the
+// same: [CoreCommand] is the slash command every platform registers for the router itself
+// (help, language), and replies point only at registered commands.
+//
+// Texts: [Catalog.N] renders plurals ([PluralForm] decides per language), [Quote] cuts and
+// escapes user input quoted back, [FormatDay] and [FormatDayTime] are the one date format.
+// Each package with a catalogue checks it in a test with [Catalog.Check],
+// [Catalog.CheckPlurals] and [Catalog.CheckQuotes].
 package bot

@@ -97,13 +97,10 @@ func writeArg(sb *strings.Builder, v any) {
 	}
 }
 
-// N renders the plural variant of key for count n (key.one or key.other); {n} is set to n.
+// N renders the plural variant of key for count n (key.one or key.other, as [PluralForm]
+// decides for lang); {n} is set to n.
 func (c Catalog) N(lang, key string, n int, args ...any) string {
-	variant := key + ".other"
-	if n == 1 {
-		variant = key + ".one"
-	}
-	return c.T(lang, variant, append([]any{"n", n}, args...)...)
+	return c.T(lang, key+"."+PluralForm(lang, n), append([]any{"n", n}, args...)...)
 }
 
 var placeholderRe = regexp.MustCompile(`\{[a-zA-Z_]+\}`)

@@ -213,7 +213,7 @@ func (b *Bot) ServeForgetRequest(ctx context.Context, req *Request, args []strin
 		case cancelWords[w]:
 			return b.cancelForget(ctx, req, u, cmd)
 		default:
-			return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_unknown_arg", "arg", adapters.Escape(args[0]), "cmd", cmd))
+			return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_unknown_arg", "arg", Quote(args[0]), "cmd", cmd))
 		}
 	}
 	nonce := newNonce()
@@ -222,7 +222,7 @@ func (b *Bot) ServeForgetRequest(ctx context.Context, req *Request, args []strin
 	}
 	confirm := cmd + " " + privacyMsgs.T(lang, "word_confirm")
 	return req.Reply(ctx, adapters.Message{
-		Text: privacyMsgs.T(lang, "forget_ask", "confirm", confirm, "minutes", int(forgetTTL/time.Minute)),
+		Text: privacyMsgs.T(lang, "forget_ask", "confirm", confirm, "duration", privacyMsgs.N(lang, "minutes", int(forgetTTL/time.Minute))),
 		Buttons: []adapters.Button{
 			{ID: pc.Action, Label: privacyMsgs.T(lang, "btn_forget"), Value: nonce, Style: adapters.StyleDanger, Command: confirm},
 			{ID: pc.Action, Label: privacyMsgs.T(lang, "btn_keep"), Value: forgetCancel, Command: cmd + " " + privacyMsgs.T(lang, "word_cancel")},
@@ -248,7 +248,7 @@ func (b *Bot) confirmForget(ctx context.Context, req *Request, u UserRef, nonce,
 	}
 	switch res {
 	case "none":
-		return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_none", "cmd", cmd, "minutes", int(forgetTTL/time.Minute)))
+		return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_none", "cmd", cmd, "duration", privacyMsgs.N(lang, "minutes", int(forgetTTL/time.Minute))))
 	case "stale":
 		return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_stale", "cmd", cmd))
 	}
@@ -271,7 +271,7 @@ func (b *Bot) cancelForget(ctx context.Context, req *Request, u UserRef, cmd str
 		return fmt.Errorf("bot: cancel deletion: %w", err)
 	}
 	if n == 0 {
-		return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_none", "cmd", cmd, "minutes", int(forgetTTL/time.Minute)))
+		return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_none", "cmd", cmd, "duration", privacyMsgs.N(lang, "minutes", int(forgetTTL/time.Minute))))
 	}
 	return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_cancelled"))
 }
@@ -295,6 +295,9 @@ func (dataCommand) Serve(ctx context.Context, req *Request) error {
 
 func (dataCommand) Describe(lang string) string { return privacyMsgs.T(lang, "describe_data") }
 
+// Command is "/daten" in German; in English "/wolbot data", as only /daten is registered.
+func (dataCommand) Command(lang string) string { return privacyMsgs.T(lang, "cmd_data") }
+
 // ForgetAction is the action id of the top-level deletion command's buttons; its prefix is the
 // command word the command must be registered under (primary or alias).
 const ForgetAction = "vergessen.confirm"
@@ -308,13 +311,18 @@ func ForgetCommand() Handler { return forgetCommand{} }
 
 type forgetCommand struct{}
 
-var topLevelForget = PrivacyCommand{Forget: map[string]string{"de": "/vergessen", "en": "/forget"}, Action: ForgetAction}
+// topLevelForget: only /vergessen is a registered slash command; English readers reach it as
+// "/wolbot forget" (the router's /wolbot passes "forget" on).
+var topLevelForget = PrivacyCommand{Forget: map[string]string{"de": "/vergessen", "en": "/wolbot forget"}, Action: ForgetAction}
 
 func (forgetCommand) Serve(ctx context.Context, req *Request) error {
 	return req.Bot().ServeForgetRequest(ctx, req, req.Args, topLevelForget)
 }
 
 func (forgetCommand) Describe(lang string) string { return privacyMsgs.T(lang, "describe_forget") }
+
+// Command is "/vergessen" in German; in English "/wolbot forget", as only /vergessen is registered.
+func (forgetCommand) Command(lang string) string { return topLevelForget.command(lang) }
 
 // splitMessage cuts text into parts of at most max bytes, preferring a section break (a blank
 // line), then a line break; a single longer line is cut at a rune boundary.

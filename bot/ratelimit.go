@@ -2,6 +2,9 @@ package bot
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,4 +161,32 @@ func (b *Bot) rateLimited(ctx context.Context, req *Request, routed bool, obs *o
 		req.Log.Error().Err(err).Msg("could not tell the user about the rate limit")
 	}
 	return true
+}
+
+// ParseRateLimit reads a rate limit as people write it: "<n>/<duration>", n commands and
+// clicks per duration as a burst that refills evenly ("20/4s" is the default: a burst of 20,
+// 5 per second; "60/1m"; a bare unit means one of it: "5/s"), or "off" for no limit. "" is
+// the zero value, the default limit.
+func ParseRateLimit(s string) (RateLimit, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "":
+		return RateLimit{}, nil
+	case "off", "aus", "none", "0":
+		return RateLimit{Disabled: true}, nil
+	}
+	count, per, ok := strings.Cut(s, "/")
+	n, err := strconv.Atoi(strings.TrimSpace(count))
+	if !ok || err != nil || n <= 0 {
+		return RateLimit{}, fmt.Errorf("rate limit %q: want <count>/<duration> such as 20/4s, or off", s)
+	}
+	per = strings.TrimSpace(per)
+	if per != "" && (per[0] < '0' || per[0] > '9') {
+		per = "1" + per // "5/s" is five per second
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d <= 0 {
+		return RateLimit{}, fmt.Errorf("rate limit %q: want a positive duration after the slash, such as 4s or 1m", s)
+	}
+	return RateLimit{Burst: n, PerSecond: float64(n) / d.Seconds()}, nil
 }

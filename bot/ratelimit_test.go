@@ -485,3 +485,30 @@ func TestRateLimitedMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRateLimit(t *testing.T) {
+	tests := []struct {
+		in   string
+		want RateLimit
+		bad  bool
+	}{
+		{"", RateLimit{}, false},
+		{"off", RateLimit{Disabled: true}, false},
+		{" OFF ", RateLimit{Disabled: true}, false},
+		{"20/4s", RateLimit{Burst: 20, PerSecond: 5}, false},
+		{"60/1m", RateLimit{Burst: 60, PerSecond: 1}, false},
+		{"5/s", RateLimit{Burst: 5, PerSecond: 5}, false},
+		{"viel", RateLimit{}, true},
+		{"0/1s", RateLimit{}, true},
+		{"5/0s", RateLimit{}, true},
+		{"5/-1s", RateLimit{}, true},
+		{"5", RateLimit{}, true},
+		{"5/", RateLimit{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseRateLimit(tt.in)
+		if (err != nil) != tt.bad || got != tt.want {
+			t.Errorf("ParseRateLimit(%q) = %+v, %v; want %+v, error %v", tt.in, got, err, tt.want, tt.bad)
+		}
+	}
+}

@@ -35,6 +35,11 @@ func (b *Bot) newRequest(ev adapters.Event, log *zerolog.Logger) *Request {
 		req.Feature = strings.ToLower(feature)
 	default:
 		words := strings.Fields(ev.Text)
+		if len(words) > 1 && strings.ToLower(strings.TrimPrefix(words[0], "/")) == CoreCommand {
+			// "/wolbot lc start" is "lc start": the registered /wolbot reaches every word.
+			req.Event.Text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ev.Text), words[0]))
+			words = words[1:]
+		}
 		if len(words) > 0 {
 			req.Feature = strings.ToLower(strings.TrimPrefix(words[0], "/"))
 			req.Args = words[1:]

@@ -326,9 +326,9 @@ func TestTopLevelCommandsInEnglish(t *testing.T) {
 		contains(t, export, want)
 	}
 	ask := w.say("bernd", "allgemein", "/forget")
-	contains(t, ask, "`/forget confirm`")
+	contains(t, ask, "`/wolbot forget confirm`") // only /vergessen is registered; /wolbot passes "forget" on
 	msg := w.lastMessage("bernd")
-	if len(msg.Buttons) != 2 || msg.Buttons[0].ID != bot.ForgetAction || msg.Buttons[1].Command != "/forget cancel" {
+	if len(msg.Buttons) != 2 || msg.Buttons[0].ID != bot.ForgetAction || msg.Buttons[1].Command != "/wolbot forget cancel" {
 		t.Fatalf("buttons = %+v", msg.Buttons)
 	}
 	contains(t, w.click("bernd", "allgemein", bot.ForgetAction, "cancel"), "not deleting anything")

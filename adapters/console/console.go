@@ -117,7 +117,7 @@ func (c *Console) post(channel string, msg adapters.Message, op string) (adapter
 	}
 	c.nextPost++
 	ref := adapters.PostRef{Channel: channel, ID: "console-" + c.runID + "-p" + strconv.Itoa(c.nextPost)}
-	if err := c.write(render(c.header(channel, "")+":", msg)); err != nil {
+	if err := c.write(render(c.header(channel, "")+":", msg, reader(channel, ""))); err != nil {
 		return adapters.PostRef{}, fmt.Errorf("console: %s: %w", op, err)
 	}
 	c.track(ref, msg.Buttons)
@@ -141,7 +141,7 @@ func (c *Console) Update(ctx context.Context, ref adapters.PostRef, msg adapters
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.write(render(c.header(ref.Channel, "")+" (edited):", msg)); err != nil {
+	if err := c.write(render(c.header(ref.Channel, "")+" (edited):", msg, reader(ref.Channel, ""))); err != nil {
 		return fmt.Errorf("console: update: %w", err)
 	}
 	c.track(ref, msg.Buttons)
@@ -155,7 +155,7 @@ func (c *Console) Ephemeral(ctx context.Context, channel, user string, msg adapt
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.write(render(c.header(channel, user)+":", msg)); err != nil {
+	if err := c.write(render(c.header(channel, user)+":", msg, reader(channel, user))); err != nil {
 		return fmt.Errorf("console: ephemeral: %w", err)
 	}
 	return nil
@@ -235,23 +235,43 @@ func (c *Console) header(channel, user string) string {
 	return "[" + where + "] " + c.opts.BotName
 }
 
-// render formats one block: the header, the text, one line per button, an empty line.
-func render(header string, msg adapters.Message) string {
+// render formats one block: the header, the text, one line per button, an empty line. Each
+// button line ends with the .click line that presses it — action id and value, which carry ids
+// the text does not show — naming the reader, or "<name>" in a channel everyone sees.
+func render(header string, msg adapters.Message, reader string) string {
 	var b strings.Builder
 	b.WriteString(header + "\n")
 	// Dropping trailing line breaks keeps the empty line as the only block separator.
 	if text := strings.TrimRight(msg.Text, "\r\n"); text != "" {
 		b.WriteString(text + "\n")
 	}
+	if reader == "" {
+		reader = "<name>"
+	}
 	for _, btn := range msg.Buttons {
 		b.WriteString("  [" + btn.Label + "]")
 		if btn.Command != "" {
 			b.WriteString(" → " + btn.Command)
 		}
+		b.WriteString(" · .click " + reader + " " + btn.ID)
+		if btn.Value != "" {
+			b.WriteString(" " + btn.Value)
+		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// reader is who alone sees a post in channel (for an ephemeral post, user), or "".
+func reader(channel, user string) string {
+	if user != "" {
+		return strings.TrimPrefix(user, "@")
+	}
+	if name, ok := strings.CutPrefix(channel, "@"); ok {
+		return name
+	}
+	return ""
 }
 
 // write prints s with a single Write. The caller holds c.mu, so blocks never interleave.

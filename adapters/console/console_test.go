@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -35,13 +36,13 @@ func TestOutputBlocks(t *testing.T) {
 				_, err := c.Post(ctx, "rat", adapters.Message{Text: "Abstimmung\n\n- eins\n- zwei\n", Buttons: buttons})
 				return err
 			},
-			want: "[#rat] wolbot:\nAbstimmung\n\n- eins\n- zwei\n  [Thema 1] → /lc vote 1\n  [Fertig]\n\n"},
+			want: "[#rat] wolbot:\nAbstimmung\n\n- eins\n- zwei\n  [Thema 1] → /lc vote 1 · .click <name> lc.vote r7:1\n  [Fertig] · .click <name> lc.done\n\n"},
 		{name: "buttons without text",
 			do: func(ctx context.Context, c *Console) error {
 				_, err := c.Post(ctx, "rat", adapters.Message{Buttons: buttons[:1]})
 				return err
 			},
-			want: "[#rat] wolbot:\n  [Thema 1] → /lc vote 1\n\n"},
+			want: "[#rat] wolbot:\n  [Thema 1] → /lc vote 1 · .click <name> lc.vote r7:1\n\n"},
 		{name: "update of an unknown post",
 			do: func(ctx context.Context, c *Console) error {
 				return c.Update(ctx, adapters.PostRef{Channel: "rat", ID: "from-before-restart"}, adapters.Message{Text: "neu"})
@@ -55,12 +56,12 @@ func TestOutputBlocks(t *testing.T) {
 				}
 				return c.Update(ctx, ref, adapters.Message{Text: "neu\nzweite Zeile"})
 			},
-			want: "[#rat] wolbot:\nalt\n  [Thema 1] → /lc vote 1\n\n[#rat] wolbot (edited):\nneu\nzweite Zeile\n\n"},
+			want: "[#rat] wolbot:\nalt\n  [Thema 1] → /lc vote 1 · .click <name> lc.vote r7:1\n\n[#rat] wolbot (edited):\nneu\nzweite Zeile\n\n"},
 		{name: "ephemeral",
 			do: func(ctx context.Context, c *Console) error {
 				return c.Ephemeral(ctx, "rat", "anna", adapters.Message{Text: "Nur für dich", Buttons: buttons[1:]})
 			},
-			want: "[#rat → anna] wolbot:\nNur für dich\n  [Fertig]\n\n"},
+			want: "[#rat → anna] wolbot:\nNur für dich\n  [Fertig] · .click anna lc.done\n\n"},
 		{name: "ephemeral in a direct conversation",
 			do: func(ctx context.Context, c *Console) error {
 				return c.Ephemeral(ctx, "@anna", "anna", adapters.Message{Text: "psst"})
@@ -257,7 +258,7 @@ func TestConcurrentPostsDoNotInterleave(t *testing.T) {
 		}
 		tag := lines[1]
 		if !strings.HasPrefix(lines[0], "[") || !strings.HasSuffix(lines[0], " wolbot:") && !strings.HasSuffix(lines[0], " wolbot (edited):") ||
-			lines[2] != "zweite Zeile "+tag || lines[3] != "  ["+tag+"] → /x "+tag {
+			lines[2] != "zweite Zeile "+tag || lines[3] != "  ["+tag+"] → /x "+tag+" · .click "+clickName(lines[0])+" a "+tag {
 			t.Fatalf("block is garbled: %q", chunk)
 		}
 		seen[tag]++
@@ -298,5 +299,50 @@ func TestInviteToChannelPrinted(t *testing.T) {
 	}
 	if got, want := out.String(), "-- anna, bob invited to #wol-rheinland-1\n\n"; got != want {
 		t.Errorf("printed %q, want %q", got, want)
+	}
+}
+
+// clickName is the user a block's .click hint names: the reader of an ephemeral or DM block.
+func clickName(header string) string {
+	if m := readerRe.FindStringSubmatch(header); m != nil {
+		return m[1] + m[2]
+	}
+	return "<name>"
+}
+
+var readerRe = regexp.MustCompile(`^\[(?:#\S+ → (\S+)|@(\S+))\]`)
+
+// TestClickWorksFromWhatIsPrinted: the .click hint under a button is a line a script can use
+// as it is (with the user's name), and it reaches the post that showed the button, even
+// though the value carries a round id that appears nowhere else.
+func TestClickWorksFromWhatIsPrinted(t *testing.T) {
+	var out bytes.Buffer
+	c := New(Options{In: strings.NewReader(""), Out: &out})
+	ctx := context.Background()
+	ref, err := c.Post(ctx, "allgemein", adapters.Message{Text: "Abstimmung", Buttons: []adapters.Button{
+		{ID: "lc.vote", Label: "Punkt auf 2", Value: "r9f3:2", Command: "/lc vote 2"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hint string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if _, h, ok := strings.Cut(line, " · "); ok {
+			hint = h
+		}
+	}
+	if hint == "" {
+		t.Fatalf("no .click hint printed:\n%s", out.String())
+	}
+	line := strings.Replace(hint, "<name>", "bob", 1)
+	var got []adapters.Event
+	c2 := c
+	c2.opts.In = strings.NewReader(line + "\n")
+	if err := c2.Run(ctx, adapters.HandlerFunc(func(_ context.Context, ev adapters.Event) { got = append(got, ev) })); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Kind != adapters.KindAction || got[0].User != "bob" || got[0].ActionID != "lc.vote" ||
+		got[0].Value != "r9f3:2" || got[0].PostID != ref.ID {
+		t.Errorf("%q gave events %+v, want bob's click on post %s", line, got, ref.ID)
 	}
 }

@@ -45,9 +45,13 @@
 // is empty), one line per button, then an empty line:
 //
 //	[#kreis-dueren] wolbot:
-//	Lean Coffee started. Propose topics with /lc add <topic>.
-//	  [Vote] → /lc vote 1
-//	  [Stop] → /lc stop
+//	🗳️ Die Abstimmung läuft! Jede Person hat 2 Punkte – bitte setzen Sie sie mit den Knöpfen am Board oder mit `/lc vote <Nr.>`.
+//
+//	[#kreis-dueren] wolbot (edited):
+//	### ☕ Lean Coffee – Abstimmung
+//	…
+//	  [Punkt auf 1] → /lc vote 1 · .click <name> lc.vote vxer5gdv:1
+//	  [Diskussion starten] → /lc next · .click <name> lc.next vxer5gdv:voting:0
 //
 // The headers, with wolbot standing for [Options].BotName:
 //
@@ -58,8 +62,12 @@
 //	                          ephemeral post to anna there
 //	[@anna] wolbot (edited):  an update of a direct message
 //
-// A button line is two spaces, the label in brackets, " → " and the button's command; a button
-// without a command shows only its label in brackets. A new private channel is announced as
+// A button line is two spaces, the label in brackets, " → " and the button's command (left out
+// for a button without one), then " · " and the .click line that presses the button: its
+// action id and value, which carry ids the text does not show (such as a round's id). The
+// .click line names the reader of an ephemeral post or a direct message, and "<name>" in a
+// channel post: replace it with whoever clicks, e.g. ".click bob lc.vote vxer5gdv:1". Typing the
+// button's command does the same as the click. A new private channel is announced as
 //
 //	-- #wol-rheinland-1 created (private): anna, bob
 //

@@ -37,7 +37,7 @@ bob: hilfe
 	// Output:
 	// [#allgemein] wolbot:
 	// Lean Coffee beginnt.
-	//   [Mitmachen] → /lc join
+	//   [Mitmachen] → /lc join · .click <name> lc.join
 	//
 	// [#allgemein → bob] wolbot:
 	// Du bist dabei.

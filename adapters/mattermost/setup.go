@@ -44,6 +44,12 @@ var Commands = []Command{
 		Hint:        "[join | ich | ändern | pause | verlassen | daten | vergessen | hilfe]",
 	},
 	{
+		Trigger:     "wolbot",
+		DisplayName: "wolbot",
+		Description: "wolbot: Überblick über alle Befehle, Sprache wählen (/wolbot hilfe, /wolbot sprache en)",
+		Hint:        "[hilfe | sprache de|en | daten | vergessen]",
+	},
+	{
 		Trigger:     "daten",
 		DisplayName: "Meine Daten",
 		Description: "Alle Daten, die wolbot über Sie speichert, als Direktnachricht (Art. 15 DSGVO)",

@@ -42,7 +42,8 @@ func (f *Feature) scheduleCmd(ctx context.Context, c call, arg string) error {
 	}
 	sch, err := ParseSchedule(arg, f.loc)
 	if err != nil {
-		return c.reply(ctx, "err_schedule_bad", "expr", adapters.Escape(arg), "error", adapters.Escape(err.Error()))
+		c.Log.Debug().Err(err).Msg("impulse schedule refused")
+		return c.reply(ctx, "err_schedule_bad", "expr", bot.Quote(arg), "error", explainSchedule(clk.lang, arg))
 	}
 	if err := f.st.setSchedule(ctx, sch.Expr); err != nil {
 		return err
@@ -67,10 +68,10 @@ func (f *Feature) preview(ctx context.Context, c call, args []string) error {
 	}
 	imp, ok := f.lib.Get(strings.ToLower(args[0]), want)
 	if !ok {
-		return c.reply(ctx, "err_unknown_impulse", "id", adapters.Escape(args[0]))
+		return c.reply(ctx, "err_unknown_impulse", "id", bot.Quote(args[0]))
 	}
 	head := msgs.T(l, "preview_title", "id", imp.ID, "lang", msgs.T(l, "lang_"+imp.Language),
-		"audience", audienceLabel(l, imp.Audience), "order", imp.Order, "words", imp.Words())
+		"audience", audienceLabel(l, imp.Audience), "order", imp.Order, "words", msgs.N(l, "words", imp.Words()))
 	return c.ReplyText(ctx, head+"\n\n"+impulseMessage(imp, KindUser).Text)
 }
 
@@ -152,7 +153,7 @@ func (f *Feature) subscribersCmd(ctx context.Context, c call) error {
 		return err
 	}
 	lines := []string{
-		msgs.T(l, "subscribers_title", "total", total, "people", people, "channels", channels),
+		msgs.T(l, "subscribers_title", "total", total, "people", msgs.N(l, "people", people), "channels", msgs.N(l, "channels", channels)),
 		msgs.T(l, "subscribers_aud", "list", countList(byAudience)),
 		msgs.T(l, "subscribers_region", "list", countList(byRegion)),
 	}

@@ -112,14 +112,14 @@ func (f *Feature) Serve(ctx context.Context, req *bot.Request) error {
 	case "subscribers":
 		return f.subscribersCmd(ctx, c)
 	default:
-		return c.reply(ctx, "err_unknown_sub", "sub", adapters.Escape(req.Args[0]))
+		return c.reply(ctx, "err_unknown_sub", "sub", bot.Quote(req.Args[0]))
 	}
 }
 
 // serveAction handles the feedback buttons: value "<impulse id>:up|down".
 func (f *Feature) serveAction(ctx context.Context, c call) error {
 	if c.Event.ActionID != FeedbackAction {
-		return c.reply(ctx, "err_unknown_sub", "sub", adapters.Escape(c.Event.ActionID))
+		return c.reply(ctx, "err_unknown_sub", "sub", bot.Quote(c.Event.ActionID))
 	}
 	i := strings.LastIndexByte(c.Event.Value, ':')
 	if i < 0 {
@@ -157,7 +157,7 @@ func (f *Feature) resolveTarget(ctx context.Context, c call, arg string) (*subsc
 	case strings.HasPrefix(arg, "@") && len(arg) > 1:
 		u, err := c.Chat().LookupUser(ctx, arg)
 		if errors.Is(err, adapters.ErrNotFound) {
-			return nil, c.reply(ctx, "err_user_unknown", "name", adapters.Escape(arg))
+			return nil, c.reply(ctx, "err_user_unknown", "name", bot.Quote(arg))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("impulses: look up %s: %w", arg, err)
@@ -170,6 +170,11 @@ func (f *Feature) resolveTarget(ctx context.Context, c call, arg string) (*subsc
 			Target: u.ID, Name: u.Name, Lang: lang, Audience: AudienceLeaders, By: ev.User}, nil
 	case strings.HasPrefix(arg, "#"):
 		channel, name := strings.TrimPrefix(arg, "#"), strings.TrimPrefix(arg, "#")
+		if channel == "" && ev.Direct {
+			// "#" means "this channel", and a direct conversation is none: its id is the
+			// person's, and subscribing it would report the channel "@admin".
+			return nil, c.reply(ctx, "err_target_dm")
+		}
 		if channel == "" {
 			channel, name = ev.Channel, cmp.Or(ev.ChannelName, ev.Channel)
 		}
@@ -201,7 +206,7 @@ func (f *Feature) subscribe(ctx context.Context, c call, args []string) error {
 		case hasValue && (key == "lang" || key == "sprache" || key == "language") && bot.NormalizeLang(value) != "":
 			lang = bot.NormalizeLang(value)
 		default:
-			return c.reply(ctx, "err_sub_arg", "arg", adapters.Escape(a))
+			return c.reply(ctx, "err_sub_arg", "arg", bot.Quote(a))
 		}
 	}
 	sub := self(ctx, c)
@@ -303,7 +308,7 @@ func ParsePause(s string) (time.Duration, bool) {
 func (f *Feature) pause(ctx context.Context, c call, arg string) error {
 	d, ok := ParsePause(arg)
 	if !ok {
-		return c.reply(ctx, "err_pause_arg", "arg", adapters.Escape(arg))
+		return c.reply(ctx, "err_pause_arg", "arg", bot.Quote(arg))
 	}
 	until := f.now().Add(d)
 	res, err := f.st.change(ctx, self(ctx, c).ID, "pause", strconv.FormatInt(until.UnixMilli(), 10), f.now())
@@ -376,7 +381,7 @@ func (f *Feature) nowCmd(ctx context.Context, c call) error {
 		return c.reply(ctx, "err_not_subscribed")
 	}
 	if f.next(sub, archive) == nil {
-		return c.reply(ctx, "reply_all_received", "total", len(f.lib.Series(sub.Lang, sub.Audience)))
+		return c.ReplyText(ctx, msgs.N(c.Lang(ctx), "reply_all_received", len(f.lib.Series(sub.Lang, sub.Audience))))
 	}
 	if err := f.deliverNow(ctx, sub); err != nil {
 		return err
@@ -409,7 +414,7 @@ func (f *Feature) archive(ctx context.Context, c call) error {
 		if imp, ok := f.lib.Get(id, l); ok {
 			title = imp.Title
 		}
-		lines = append(lines, msgs.T(l, "archive_line", "n", i+1, "title", title, "id", id,
+		lines = append(lines, msgs.T(l, "archive_line", "pos", i+1, "title", title, "id", id,
 			"date", clk.date(time.UnixMilli(int64(z.Score)))))
 	}
 	return c.ReplyText(ctx, strings.Join(lines, "\n"))
@@ -464,7 +469,7 @@ func (f *Feature) feedback(ctx context.Context, c call, id, vote string) error {
 	l := c.Lang(ctx)
 	imp, ok := f.lib.Get(id, l)
 	if !ok {
-		return c.reply(ctx, "err_unknown_impulse", "id", adapters.Escape(id))
+		return c.reply(ctx, "err_unknown_impulse", "id", bot.Quote(id))
 	}
 	res, err := f.st.feedback(ctx, imp.ID, voterID(c.Ref()), vote)
 	if err != nil {

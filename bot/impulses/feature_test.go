@@ -229,7 +229,7 @@ func TestConversation(t *testing.T) {
 	contains(t, fx.say("anna", "/impuls jetzt"), "unterwegs")
 	waitFor(t, 3*time.Second, "second impulse", func() bool { return len(received(fx.platform, "anna")) == 2 })
 	archive := fx.say("anna", "/impuls archiv")
-	contains(t, archive, "2 von 6 Kurzimpulsen")
+	contains(t, archive, "erhalten: 2 von 6")
 	contains(t, archive, "1. **Der erste Schritt** (`eins`)")
 	contains(t, archive, "2. **Führen im Wandel** (`zwei`)")
 

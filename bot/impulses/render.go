@@ -1,7 +1,6 @@
 package impulses
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,19 +46,11 @@ type clock struct {
 	loc  *time.Location
 }
 
-func (c clock) wd(t time.Time) string { return msgs.T(c.lang, "wd_"+strconv.Itoa(int(t.Weekday()))) }
+// dateTime is "Mo., 13.04.2026, 08:00 Uhr" or "Mon 13 Apr 2026, 08:00" (bot.FormatDayTime).
+func (c clock) dateTime(t time.Time) string { return bot.FormatDayTime(c.lang, t.In(c.loc)) }
 
-// dateTime is "Mo., 13.04.2026, 08:00 Uhr" or "Mon 13 Apr 2026, 08:00".
-func (c clock) dateTime(t time.Time) string {
-	t = t.In(c.loc)
-	return msgs.T(c.lang, "date_time", "wd", c.wd(t), "date", bot.FormatDate(c.lang, t), "time", t.Format("15:04"))
-}
-
-// date is "Mo., 13.04.2026" or "Mon 13 Apr 2026".
-func (c clock) date(t time.Time) string {
-	t = t.In(c.loc)
-	return msgs.T(c.lang, "date", "wd", c.wd(t), "date", bot.FormatDate(c.lang, t))
-}
+// date is "Mo., 13.04.2026" or "Mon 13 Apr 2026" (bot.FormatDay).
+func (c clock) date(t time.Time) string { return bot.FormatDay(c.lang, t.In(c.loc)) }
 
 // slots lists times separated by semicolons.
 func (c clock) slots(ts []time.Time) string {

@@ -3,12 +3,15 @@ package impulses
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rickar/cal/v2"
 	"github.com/rickar/cal/v2/de"
 	"github.com/robfig/cron/v3"
+
+	"github.com/wolbot/wolbot/bot"
 )
 
 // DefaultSchedule is Monday 08:00 in Berlin, whatever the season.
@@ -53,6 +56,37 @@ func ParseSchedule(expr string, loc *time.Location) (sch Schedule, err error) {
 		return Schedule{}, fmt.Errorf("%q never fires", expr)
 	}
 	return sch, nil
+}
+
+// explainSchedule says in lang, in a user's terms, why expr is no schedule (ParseSchedule's
+// errors come from the cron library, in English and in its terms): a wrong number of fields,
+// which field is wrong and what it may hold, an unknown time zone, a bad @ form, or a
+// schedule that never fires.
+func explainSchedule(lang, expr string) string {
+	fields := strings.Fields(expr)
+	if len(fields) > 0 {
+		if key, zone, ok := strings.Cut(fields[0], "="); ok && (key == "CRON_TZ" || key == "TZ") {
+			if _, err := time.LoadLocation(zone); err != nil || zone == "" {
+				return msgs.T(lang, "sched_zone", "zone", bot.Quote(zone))
+			}
+			fields = fields[1:]
+		}
+	}
+	if len(fields) > 0 && strings.HasPrefix(fields[0], "@") {
+		return msgs.T(lang, "sched_descriptor")
+	}
+	if len(fields) != 5 {
+		return msgs.N(lang, "sched_fields", len(fields))
+	}
+	for i, f := range fields {
+		probe := []string{"*", "*", "*", "*", "*"}
+		probe[i] = f
+		if _, err := cronParser.Parse(strings.Join(probe, " ")); err != nil {
+			return msgs.T(lang, "sched_field", "field", msgs.T(lang, "field_"+strconv.Itoa(i)),
+				"value", bot.Quote(f), "range", msgs.T(lang, "range_"+strconv.Itoa(i)))
+		}
+	}
+	return msgs.T(lang, "sched_never")
 }
 
 // Next is the first slot strictly after t, or the zero time if there is none.

@@ -62,6 +62,8 @@ type config struct {
 	ImpulseRate                                   float64
 	Week                                          time.Duration // WOL circles: time between meetings
 	Retention                                     time.Duration // WOLBOT_RETENTION; 0 = each feature's default
+	RateLimit                                     bot.RateLimit // WOLBOT_RATE_LIMIT; see RateLimitSet
+	RateLimitSet                                  bool          // false: the platform's default (none on the console)
 
 	Mattermost mattermost.Options
 	Slack      slack.Options
@@ -88,6 +90,7 @@ var settings = []setting{
 	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
 	{"WOLBOT_RETENTION", "retention", "", "How long ended Lean Coffee rounds, finished WOL circles and impulse delivery logs, feedback and stopped subscriptions are kept (e.g. 90d, 2160h); empty: 30 days for Lean Coffee, 180 days for circles and impulses."},
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
+	{"WOLBOT_RATE_LIMIT", "rate-limit", "", "Per-user flood limit: <commands>/<duration> as a burst that refills evenly (e.g. 20/4s, the default on Mattermost and Slack), or off. Empty on the console means off: a piped script is never cut short."},
 	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
@@ -163,6 +166,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			return config{}, fmt.Errorf("WOLBOT_RETENTION=%q: want a positive duration such as 90d or 2160h", v)
 		}
 	}
+	if v := *values["WOLBOT_RATE_LIMIT"]; v != "" {
+		if cfg.RateLimit, err = bot.ParseRateLimit(v); err != nil {
+			return config{}, fmt.Errorf("WOLBOT_RATE_LIMIT=%q: want <commands>/<duration> such as 20/4s, or off", v)
+		}
+		cfg.RateLimitSet = true
+	}
 	if cfg.LogLevel, err = zerolog.ParseLevel(*values["WOLBOT_LOG_LEVEL"]); err != nil || *values["WOLBOT_LOG_LEVEL"] == "" {
 		return config{}, fmt.Errorf("WOLBOT_LOG_LEVEL=%q: want debug, info, warn or error", *values["WOLBOT_LOG_LEVEL"])
 	}
@@ -231,8 +240,13 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	}
 	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m})
 	m.CollectPendingTimers(timers)
+	rateLimit := cfg.RateLimit
+	if !cfg.RateLimitSet && name == "console" {
+		rateLimit.Disabled = true // one person's terminal: a piped script is no flood
+	}
 	b := bot.New(bot.Options{
 		Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m, Location: cfg.Location,
+		RateLimit: rateLimit,
 	})
 	b.Handle("lc", leancoffee.New(leancoffee.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Logger: log, Retention: cfg.Retention,
