@@ -31,6 +31,7 @@ type fixture struct {
 	chat   *chattest.Recorder
 	bot    *bot.Bot
 	lc     *Feature
+	timers *storage.Timers
 	stop   context.CancelFunc
 	done   chan struct{}
 	events atomic.Int64
@@ -42,6 +43,7 @@ func newFixture(t testing.TB, store *storage.Store) *fixture {
 	timers := storage.NewTimers(store, storage.TimerOptions{Lease: 2 * time.Second, MaxWait: 100 * time.Millisecond, Logger: testLogger(t)})
 	fx.bot = bot.New(bot.Options{Store: store, Chat: fx.chat, Admins: []string{"admin"}, Logger: zerolog.Nop()})
 	fx.lc = New(Options{Store: store, Chat: fx.chat, Timers: timers, Location: time.UTC, Logger: testLogger(t)})
+	fx.timers = timers
 	fx.bot.Handle("lc", fx.lc)
 	ctx, cancel := context.WithCancel(context.Background())
 	fx.stop = cancel

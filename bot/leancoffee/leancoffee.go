@@ -354,7 +354,7 @@ func (f *Feature) thumbs(ctx context.Context, c call, roundID, seq, thumb string
 		return nil
 	}
 	// Everyone has voted: close now rather than wait for the window to end.
-	_, err = f.transition(ctx, c.k, true, func(r *Round, now time.Time) (Result, error) {
+	_, err = f.transition(ctx, c.k, false, func(r *Round, now time.Time) (Result, error) {
 		if r.Seq != res.Round.Seq || r.Stage != StageThumbs {
 			return Result{}, errMoved
 		}
@@ -403,7 +403,7 @@ func (f *Feature) note(ctx context.Context, c call, text string) error {
 // for a typed command.
 func (f *Feature) steer(ctx context.Context, c call, what, step string) error {
 	var denied *Round
-	_, err := f.transition(ctx, c.k, true, func(r *Round, now time.Time) (Result, error) {
+	_, err := f.transition(ctx, c.k, false, func(r *Round, now time.Time) (Result, error) {
 		if step != "" && step != stepValue(r) {
 			if id, _, _ := strings.Cut(step, ":"); id != r.ID {
 				return Result{}, &userError{"err_round_stale"}

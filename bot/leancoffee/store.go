@@ -219,6 +219,27 @@ keep(KEYS[7])
 return snap('ok', r[4], redis.call('HINCRBY', KEYS[1], 'ver', 1))
 `)
 
+// markAnnouncedScript records that step ARGV[2] of round ARGV[1] has been announced. It never
+// lowers the mark: a timer that finishes posting after a person's newer step was committed
+// (and recorded as announced with it) must not make that step look unannounced, or the timer
+// it superseded would announce it again. Bumps ver and mver like setField.
+var markAnnouncedScript = redis.NewScript(`
+local r = redis.call('HMGET', KEYS[1], 'id', 'announced')
+if r[1] ~= ARGV[1] or tonumber(r[2] or '0') >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'announced', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'ver', 1)
+redis.call('HINCRBY', KEYS[1], 'mver', 1)
+return 1
+`)
+
+// markAnnounced records r's current step as announced, unless a later one already is.
+func (st *store) markAnnounced(ctx context.Context, k keys, r *Round) error {
+	if err := markAnnouncedScript.Run(ctx, st.s.Client, []string{k.round}, r.ID, r.Seq).Err(); err != nil {
+		return fmt.Errorf("leancoffee: mark step %d announced: %w", r.Seq, err)
+	}
+	return nil
+}
+
 // scriptResult is what every script returns: a status word, an extra value, and (for most
 // statuses) the round as it is after the script ran.
 type scriptResult struct {
@@ -402,7 +423,7 @@ func (st *store) create(ctx context.Context, k keys, r *Round) (*Round, error) {
 
 var errActive = &userError{"err_active"}
 
-// setField sets one bookkeeping field (board, prompt, announced) and bumps ver, so that a
+// setField sets one bookkeeping field (board, prompt) and bumps ver, so that a
 // transaction that loaded the round before is retried instead of overwriting it.
 func (st *store) setField(ctx context.Context, k keys, field, value string) error {
 	_, err := st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -29,8 +29,11 @@ var errStaleTimer = errors.New("leancoffee: stale timer")
 // the new step before committing, and announces the result in the channel.
 //
 // fromTimer marks transitions made by a timer. Their announcement is recorded only after it
-// was posted (Round.Announced), so that a process killed in between announces on redelivery;
-// steps made by people are recorded as announced in the same transaction.
+// was posted (Round.Announced), so that a process killed in between announces on redelivery.
+// Every step a person makes (a moderator's next, extend or end, the last thumbs vote that
+// closes the vote early) passes false: it is recorded as announced in the same transaction and
+// cancels the timer it supersedes, so that timer, should it fire all the same, finds the step
+// announced and posts nothing.
 func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step func(r *Round, now time.Time) (Result, error)) (*Round, error) {
 	var (
 		res        Result
@@ -177,7 +180,7 @@ func (f *Feature) onTimer(ctx context.Context, t storage.Timer) error {
 	case err != nil:
 		return err
 	}
-	return f.st.setField(ctx, k, "announced", r.seqString())
+	return f.st.markAnnounced(ctx, k, r)
 }
 
 // finishAnnouncement re-announces the step a timer made when the process that made it was
@@ -209,7 +212,7 @@ func (f *Feature) finishAnnouncement(ctx context.Context, k keys, p timerPayload
 	if err := f.announce(ctx, k, r, res, ""); err != nil {
 		return err
 	}
-	return f.st.setField(ctx, k, "announced", r.seqString())
+	return f.st.markAnnounced(ctx, k, r)
 }
 
 // showBoard posts the board the first time and updates it in place afterwards. Concurrent
