@@ -157,8 +157,8 @@ func TestFullRound(t *testing.T) {
 	posts := fx.chat.Posts(testChannel)
 	summary := posts[len(posts)-1]
 	for _, want := range []string{
-		"Zusammenfassung", "2. **Kooperation mit der Schulverwaltung** — 2 Punkte · besprochen:", "(1 Verlängerung)",
-		"Schulverwaltung zum nächsten Treffen einladen _(carla)_", "1. **Wie beteiligen wir Jugendliche an der Planung?** — 1 Punkt · besprochen:",
+		"Zusammenfassung", "- #2 **Kooperation mit der Schulverwaltung** — 2 Punkte · besprochen:", "(1 Verlängerung)",
+		"Schulverwaltung zum nächsten Treffen einladen _(carla)_", "- #1 **Wie beteiligen wir Jugendliche an der Planung?** — 1 Punkt · besprochen:",
 		"3 Personen",
 	} {
 		if want == "Schulverwaltung zum nächsten Treffen einladen _(carla)_" {

@@ -113,10 +113,10 @@ func (v view) board() adapters.Message {
 	case PhaseDiscussing:
 		if r.Stage == StageThumbs {
 			up, side, down := countThumbs(r.Thumbs)
-			line(v.t("board_now_thumbs", "pos", r.Cur+1, "count", len(r.Order), "text", v.topicText(r.Topic),
+			line(v.t("board_now_thumbs", "pos", r.Cur+1, "count", len(r.Order), "n", r.Topic, "text", v.topicText(r.Topic),
 				"up", up, "side", side, "down", down))
 		} else {
-			line(v.t("board_now_talk", "pos", r.Cur+1, "count", len(r.Order), "text", v.topicText(r.Topic),
+			line(v.t("board_now_talk", "pos", r.Cur+1, "count", len(r.Order), "n", r.Topic, "text", v.topicText(r.Topic),
 				"clock", v.clock(r.Due)))
 		}
 		line("")
