@@ -435,12 +435,17 @@ func (f *Feature) handover(ctx context.Context, c call, args []string) error {
 	if len(args) != 1 {
 		return c.reply(ctx, "err_mod_arg")
 	}
+	name := strings.TrimPrefix(args[0], "@")
 	u, err := c.Chat().LookupUser(ctx, args[0])
 	if errors.Is(err, adapters.ErrNotFound) {
-		return c.reply(ctx, "err_mod_unknown", "name", adapters.Escape(args[0]))
+		return c.reply(ctx, "err_mod_unknown", "name", adapters.Escape(name))
 	}
 	if err != nil {
 		return fmt.Errorf("leancoffee: look up moderator: %w", err)
+	}
+	if u.IsBot {
+		// A bot cannot steer: the round would be locked for everyone but the admins.
+		return c.reply(ctx, "err_mod_bot", "name", adapters.Escape(name))
 	}
 	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, u.ID); err != nil {
 		return err
@@ -450,9 +455,13 @@ func (f *Feature) handover(ctx context.Context, c call, args []string) error {
 		if r.Phase == PhaseEnded {
 			return errEnded
 		}
-		if !mayModerate(r, c) {
+		// The previous moderator may take the round back, e.g. when the new one has left.
+		if !mayModerate(r, c) && (r.PrevMod == "" || r.PrevMod != c.Event.User) {
 			denied = r
 			return errDenied
+		}
+		if r.Mod != u.ID {
+			r.PrevMod = r.Mod
 		}
 		r.Mod, r.ModName = u.ID, u.Name
 		return nil

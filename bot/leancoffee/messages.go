@@ -132,6 +132,7 @@ var msgs = bot.Catalog{
 		"err_notes_full":      "Für diese Runde sind schon {max} Notizen festgehalten – mehr passen nicht hinein.",
 		"err_mod_arg":         "Bitte nennen Sie, wer die Moderation übernimmt, zum Beispiel: `/lc moderator @bob`.",
 		"err_mod_unknown":     "„{name}“ kann ich nicht finden. Bitte prüfen Sie den Namen.",
+		"err_mod_bot":         "„{name}“ ist ein Bot und kann keine Runde moderieren. Bitte übergeben Sie an eine Person, die dabei ist.",
 
 		"opt_unknown":        "Die Einstellung „{name}“ kenne ich nicht. Möglich sind `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m` und `thumbs=1m` (auch `stimmen=`, `zeit=`, `verlängerung=`, `daumen=`).",
 		"opt_bad_votes":      "„{value}“ passt nicht als Zahl der Punkte – bitte 1 bis 20, zum Beispiel `votes=3`.",
@@ -268,6 +269,7 @@ var msgs = bot.Catalog{
 		"err_notes_full":      "This round already holds {max} notes – no more fit in.",
 		"err_mod_arg":         "Please name who takes over, for example: `/lc moderator @bob`.",
 		"err_mod_unknown":     "I can't find “{name}”. Please check the name.",
+		"err_mod_bot":         "“{name}” is a bot and cannot moderate a round. Please hand over to a person who takes part.",
 
 		"opt_unknown":        "I don't know the setting “{name}”. Available: `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m` and `thumbs=1m`.",
 		"opt_bad_votes":      "“{value}” doesn't work as a number of dots – please 1 to 20, for example `votes=3`.",

@@ -375,6 +375,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		changed, freed = false, false
 		var (
 			mod    *redis.StringCmd
+			prev   *redis.StringCmd
 			topics *redis.MapStringStringCmd
 			notes  *redis.StringSliceCmd
 			ballot *redis.StringSliceCmd
@@ -383,6 +384,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		)
 		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
 			mod = p.HGet(ctx, k.round, "mod")
+			prev = p.HGet(ctx, k.round, "prevmod")
 			topics = p.HGetAll(ctx, k.topics)
 			notes = p.LRange(ctx, k.notes, 0, -1)
 			ballot = p.HKeys(ctx, k.ballots)
@@ -428,7 +430,8 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			}
 		}
 		freed = roundExists && mod.Val() == u.User && u.User != ""
-		changed = freed || len(newTopics) > 0 || len(newNotes) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
+		wasMod := roundExists && prev.Val() == u.User && u.User != ""
+		changed = freed || wasMod || len(newTopics) > 0 || len(newNotes) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
 		if !changed {
 			return nil
 		}
@@ -446,6 +449,9 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			p.HDel(ctx, k.thumbs, u.User)
 			if freed {
 				p.HSet(ctx, k.round, "mod", "", "modname", "")
+			}
+			if wasMod {
+				p.HSet(ctx, k.round, "prevmod", "")
 			}
 			if roundExists {
 				p.HIncrBy(ctx, k.round, "anon", 1)

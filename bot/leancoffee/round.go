@@ -39,6 +39,7 @@ type Round struct {
 	Phase   Phase
 	Mod     string // moderator's user id
 	ModName string // moderator's handle
+	PrevMod string // user id of who handed moderation over last: they may take it back
 	Lang    string // language of the channel posts: the starter's
 	Settings
 

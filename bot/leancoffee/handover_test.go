@@ -1,0 +1,61 @@
+package leancoffee
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/wolbot/wolbot/storage/redistest"
+)
+
+// TestHandoverOnlyToPeople: handing the round to a bot (this bot included) or to a name that
+// does not exist would lock it, since nobody but an admin could steer it any more. Both are
+// refused with a friendly reply and change nothing.
+func TestHandoverOnlyToPeople(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	fx.chat.AddBots("wolbot", "kalenderbot")
+	fx.chat.RemoveUsers("niemand")
+	fx.say("anna", "/lc start")
+	fx.say("anna", "/lc topic Eins")
+	tests := []struct{ name, text, want string }{
+		{"this bot", "/lc moderator @wolbot", "ist ein Bot"},
+		{"another bot", "/lc moderation kalenderbot", "ist ein Bot"},
+		{"unknown name", "/lc moderator @niemand", "„niemand“ kann ich nicht finden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dumpRound(t, fx)
+			posts := len(fx.chat.Posts(testChannel))
+			contains(t, fx.say("anna", tt.text), tt.want)
+			if !maps.Equal(before, dumpRound(t, fx)) {
+				t.Error("refused handover changed the round")
+			}
+			if n := len(fx.chat.Posts(testChannel)); n != posts {
+				t.Errorf("refused handover posted %d times in the channel", n-posts)
+			}
+		})
+	}
+	fx.say("anna", "/lc next") // anna still steers
+	if fx.round().Phase != PhaseVoting {
+		t.Error("the moderator lost the round")
+	}
+}
+
+// TestPreviousModeratorTakesRoundBack: whoever handed the round over may take it back (for
+// when the new moderator has left), and nobody else gains that right.
+func TestPreviousModeratorTakesRoundBack(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	fx.say("anna", "/lc start")
+	fx.say("anna", "/lc topic Eins")
+	fx.say("anna", "/lc moderator @bob")
+	contains(t, fx.say("carla", "/lc moderator @carla"), "nur die Moderation dieser Runde (bob)")
+	fx.say("anna", "/lc moderator @anna")
+	if r := fx.round(); r.Mod != "anna" {
+		t.Fatalf("moderator %q after anna took the round back, want anna", r.Mod)
+	}
+	posts := fx.chat.Posts(testChannel)
+	contains(t, posts[len(posts)-1], "liegt jetzt bei anna")
+	fx.say("anna", "/lc next")
+	if fx.round().Phase != PhaseVoting {
+		t.Error("anna could not steer after taking the round back")
+	}
+}
