@@ -59,3 +59,24 @@ func TestPreviousModeratorTakesRoundBack(t *testing.T) {
 		t.Error("anna could not steer after taking the round back")
 	}
 }
+
+// TestStartRefusesInconsistentOptions: options that contradict each other are explained, and
+// no round starts.
+func TestStartRefusesInconsistentOptions(t *testing.T) {
+	tests := []struct{ name, lang, text, want string }{
+		{"growing extensions", "de", "/lc start verlängerung=3m,4m", "kürzer"},
+		{"growing extensions", "en", "/lc start extensions=3m,4m", "shorter"},
+		{"per topic above votes", "de", "/lc start stimmen=2 prothema=3", "höchstens 2"},
+		{"per topic above votes", "en", "/lc start votes=2 pertopic=3", "at most 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" "+tt.lang, func(t *testing.T) {
+			fx := newFixture(t, redistest.Store(t))
+			fx.say("anna", "/lc lang "+tt.lang)
+			contains(t, fx.say("anna", tt.text), tt.want)
+			if got := dumpRound(t, fx); len(got) != 0 {
+				t.Errorf("a round was stored: %v", got)
+			}
+		})
+	}
+}

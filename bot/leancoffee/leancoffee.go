@@ -204,7 +204,9 @@ func (f *Feature) start(ctx context.Context, c call, args []string) error {
 	settings, err := ParseSettings(args)
 	var oe *optionError
 	if errors.As(err, &oe) {
-		return c.reply(ctx, oe.key, "name", adapters.Escape(oe.name), "value", adapters.Escape(oe.value))
+		lang := c.Lang(ctx)
+		return c.reply(ctx, oe.key, "name", adapters.Escape(oe.name), "value", adapters.Escape(oe.value),
+			"max", oe.dots, "dots", msgs.N(lang, "dots", oe.dots))
 	}
 	now := f.now()
 	r := &Round{

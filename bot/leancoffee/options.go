@@ -46,6 +46,7 @@ type optionError struct {
 	key   string // catalogue key of the reply
 	name  string
 	value string
+	dots  int // the dots per person, for opt_bad_pertopic_dots
 }
 
 func (e *optionError) Error() string { return fmt.Sprintf("option %s=%s: %s", e.name, e.value, e.key) }
@@ -64,7 +65,7 @@ var optionNames = map[string]string{
 // "stimmen=3 zeit=8m verlängerung=4m,2m") on top of the defaults.
 func ParseSettings(args []string) (Settings, error) {
 	s := DefaultSettings()
-	perTopicSet := false
+	var perTopic *optionError // the pertopic option as given, checked against votes at the end
 	for _, arg := range args {
 		rawName, value, ok := strings.Cut(arg, "=")
 		name := optionNames[strings.ToLower(rawName)]
@@ -81,7 +82,7 @@ func ParseSettings(args []string) (Settings, error) {
 			if name == "votes" {
 				s.Dots = n
 			} else {
-				s.PerTopic, perTopicSet = n, true
+				s.PerTopic, perTopic = n, &optionError{key: "opt_bad_pertopic_dots", name: rawName, value: value}
 			}
 		case "timebox":
 			d, err := bot.ParseDuration(value)
@@ -98,10 +99,15 @@ func ParseSettings(args []string) (Settings, error) {
 			if len(parts) > maxExtensions {
 				return s, bad
 			}
-			for _, p := range parts {
+			for i, p := range parts {
 				d, err := bot.ParseDuration(p)
 				if err != nil || d < minTimebox || d > maxTimebox {
 					return s, bad
+				}
+				// Each extension is shorter than the one before, or as long: that is what
+				// brings a Lean Coffee round to its end.
+				if i > 0 && d > s.Extensions[i-1] {
+					return s, &optionError{key: "opt_bad_ext_grow", name: rawName, value: value}
 				}
 				s.Extensions = append(s.Extensions, d)
 			}
@@ -113,8 +119,11 @@ func ParseSettings(args []string) (Settings, error) {
 			s.ThumbsWindow = d
 		}
 	}
-	if !perTopicSet || s.PerTopic > s.Dots {
+	if perTopic == nil {
 		s.PerTopic = s.Dots
+	} else if s.PerTopic > s.Dots {
+		perTopic.dots = s.Dots
+		return s, perTopic
 	}
 	return s, nil
 }
