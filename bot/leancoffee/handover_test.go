@@ -1,8 +1,12 @@
 package leancoffee
 
 import (
+	"context"
 	"maps"
+	"strings"
 	"testing"
+
+	"github.com/wolbot/wolbot/adapters"
 
 	"github.com/wolbot/wolbot/storage/redistest"
 )
@@ -78,5 +82,35 @@ func TestStartRefusesInconsistentOptions(t *testing.T) {
 				t.Errorf("a round was stored: %v", got)
 			}
 		})
+	}
+}
+
+// TestRoundCommandsInDirectConversation: a round needs a channel of people; in the direct
+// conversation with the bot, /lc start (and every other round command) gets a clear answer
+// instead of a one-person round. Help still works there.
+func TestRoundCommandsInDirectConversation(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	dm := func(text string) string {
+		ev := fx.event("anna")
+		ev.Kind, ev.Text, ev.Direct, ev.Channel = adapters.KindCommand, text, true, "dm-anna"
+		fx.bot.HandleEvent(context.Background(), ev)
+		posts := fx.chat.Posts("dm-anna") // replies in a direct conversation are posts there
+		if len(posts) == 0 {
+			return ""
+		}
+		return posts[len(posts)-1]
+	}
+	for _, text := range []string{"lc start", "lc starten stimmen=2", "lc thema Etwas", "lc weiter", "lc status"} {
+		contains(t, dm(text), "in einem Kanal")
+	}
+	contains(t, dm("lc hilfe"), "Lean Coffee mit wolbot")
+	round := fx.lc.st.keys("test:t1:dm-anna").round
+	if got := redistest.Dump(t, fx.store, strings.TrimSuffix(round, "round")+"*"); len(got) != 0 {
+		t.Errorf("a round was stored for the direct conversation: %v", got)
+	}
+	for _, p := range fx.chat.Posts("dm-anna") {
+		if strings.Contains(p, "☕") {
+			t.Errorf("a board was posted in the direct conversation:\n%s", p)
+		}
 	}
 }

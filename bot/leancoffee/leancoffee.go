@@ -132,7 +132,13 @@ func (f *Feature) serve(ctx context.Context, c call) error {
 		return c.reply(ctx, "help")
 	}
 	args := c.Args[1:]
-	switch sub := subcommands[strings.ToLower(c.Args[0])]; sub {
+	sub := subcommands[strings.ToLower(c.Args[0])]
+	if c.Event.Direct && sub != "" && sub != "help" && sub != "lang" {
+		// A round belongs to a channel of people; in the direct conversation with the bot it
+		// would be a round of one.
+		return c.reply(ctx, "err_direct")
+	}
+	switch sub {
 	case "start":
 		return f.start(ctx, c, args)
 	case "topic":

@@ -103,6 +103,7 @@ var msgs = bot.Catalog{
 		"reply_note":      "Ihre Notiz zu Thema {n} ist festgehalten.",
 		"reply_duplicate": "Das ist schon angekommen – ich habe es nur einmal gezählt.",
 
+		"err_direct":          "Eine Lean-Coffee-Runde findet in einem Kanal statt, in dem alle Teilnehmenden mitlesen – hier im Direktgespräch wäre es eine Runde nur mit Ihnen. Bitte geben Sie `/lc start` im Kanal Ihrer Gruppe ein (laden Sie mich dort vorher ein, falls ich noch nicht dabei bin). Alle Befehle: `/lc hilfe`.",
 		"err_no_round":        "In diesem Kanal läuft gerade keine Lean-Coffee-Runde. Starten Sie eine mit `/lc start`.",
 		"err_ended":           "Diese Runde ist schon beendet. Eine neue starten Sie mit `/lc start`.",
 		"err_round_stale":     "Dieser Knopf gehört zu einer früheren, inzwischen beendeten Runde.",
@@ -242,6 +243,7 @@ var msgs = bot.Catalog{
 		"reply_note":      "Your note on topic {n} is recorded.",
 		"reply_duplicate": "That already arrived – I counted it only once.",
 
+		"err_direct":          "A Lean Coffee round takes place in a channel where everyone taking part reads along – here in our direct conversation it would be a round with just you. Please type `/lc start` in your group's channel (invite me there first if I am not in it yet). All commands: `/lc help`.",
 		"err_no_round":        "There is no Lean Coffee round in this channel right now. Start one with `/lc start`.",
 		"err_ended":           "This round has already ended. Start a new one with `/lc start`.",
 		"err_round_stale":     "This button belongs to an earlier round that has ended.",
