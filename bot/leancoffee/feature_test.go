@@ -267,7 +267,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"too long topic", "bob", "/lc topic " + strings.Repeat("x", MaxTopicLen+1), "301 Zeichen"},
 		{"vote while collecting", "bob", "/lc vote 1", "nur während der Abstimmung"},
 		{"vote without number", "bob", "/lc vote", "Nummer des Themas"},
-		{"thumbs nonsense", "bob", "/lc thumbs vielleicht", "`/lc thumbs up`"},
+		{"thumbs nonsense", "bob", "/lc thumbs vielleicht", "`/lc daumen hoch`"},
 		{"thumbs while collecting", "bob", "/lc thumbs up", "keine Daumen-Abstimmung"},
 		{"non-moderator steers", "bob", "/lc next", "nur die Moderation dieser Runde (anna)"},
 		{"non-moderator ends", "bob", "/lc end", "nur die Moderation"},
@@ -305,13 +305,13 @@ func TestVotingErrors(t *testing.T) {
 	fx.say("anna", "/lc topic Eins")
 	fx.say("anna", "/lc next")
 	before := dumpRound(t, fx)
-	contains(t, fx.say("bob", "/lc vote 7"), "Thema Nr. 7 gibt es nicht")
+	contains(t, fx.say("bob", "/lc vote 7"), "Thema #7 gibt es nicht")
 	contains(t, fx.say("bob", "/lc unvote 1"), "kein Punkt von Ihnen")
 	if !maps.Equal(before, dumpRound(t, fx)) {
 		t.Error("refused votes changed state")
 	}
 	fx.say("bob", "/lc vote 1")
-	contains(t, fx.say("bob", "/lc vote 1"), "höchstens 1 Ihrer Punkte")
+	contains(t, fx.say("bob", "/lc vote 1"), "nur einer Ihrer Punkte")
 	contains(t, fx.say("bob", "/lc unvote 1"), "wieder 2 von 2")
 	if fx.round().Votes[1] != 0 {
 		t.Error("unvote did not take the dot back")

@@ -113,6 +113,11 @@ func (c call) reply(ctx context.Context, key string, args ...any) error {
 	return c.ReplyText(ctx, msgs.T(c.Lang(ctx), key, args...))
 }
 
+// replyN answers with the plural variant of key for count n ({n} in the text).
+func (c call) replyN(ctx context.Context, key string, n int, args ...any) error {
+	return c.ReplyText(ctx, msgs.N(c.Lang(ctx), key, n, args...))
+}
+
 // Serve handles /lc commands and Lean Coffee buttons.
 func (f *Feature) Serve(ctx context.Context, req *bot.Request) error {
 	c := call{Request: req, k: f.st.keys(bot.ChannelKey(req.Event))}
@@ -308,18 +313,18 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 		if !add {
 			key = "reply_unvoted"
 		}
-		return c.reply(ctx, key, "n", n, "left", r.Dots-used, "dots", r.Dots)
+		return c.reply(ctx, key, "n", n, "left", r.Dots-used, "dots", msgs.N(c.Lang(ctx), "dots_of", r.Dots))
 	case "phase":
 		if r.Phase == PhaseEnded {
 			return c.reply(ctx, "err_ended")
 		}
 		return c.reply(ctx, "err_vote_phase", "phase", msgs.T(c.Lang(ctx), "phase_"+string(r.Phase)))
 	case "notopic":
-		return c.reply(ctx, "err_vote_notopic", "n", n, "count", r.Topics)
+		return c.replyN(ctx, "err_vote_notopic", r.Topics, "topic", n)
 	case "limit":
-		return c.reply(ctx, "err_vote_limit", "dots", r.Dots)
+		return c.replyN(ctx, "err_vote_limit", r.Dots)
 	case "topiclimit":
-		return c.reply(ctx, "err_vote_topiclimit", "max", r.PerTopic)
+		return c.replyN(ctx, "err_vote_topiclimit", r.PerTopic)
 	case "novote":
 		return c.reply(ctx, "err_unvote_none", "n", n)
 	default:

@@ -118,7 +118,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		{"[#kreis-dueren] wolbot (edited):", "Kooperation mit der Schulverwaltung @\u200bchannel _(carla)_"},
 		{"[#kreis-dueren → bob] wolbot:", "Das darf nur die Moderation dieser Runde (anna)"},
 		{"[#kreis-dueren] wolbot:", "Die Abstimmung läuft"},
-		{"[#kreis-dueren] wolbot (edited):", "[Punkt auf 1] → /lc vote 1"},
+		{"[#kreis-dueren] wolbot (edited):", "[Punkt auf 1] → /lc punkt 1"},
 		{"[#kreis-dueren → carla] wolbot:", "Sie haben schon alle 2 Punkte gesetzt"},
 		{"[#kreis-dueren] wolbot:", "Thema 1 von 3:** Kooperation mit der Schulverwaltung"},
 		{"[#kreis-dueren] wolbot:", "Die Zeit für „Kooperation mit der Schulverwaltung @\u200bchannel“ ist um"},
