@@ -57,6 +57,7 @@ func New(opts Options) *Feature {
 		log: opts.Logger.With().Str("feature", "lc").Logger(), now: now, boards: newCoalescer(),
 	}
 	opts.Timers.Handle(TimerKind, f.onTimer)
+	opts.Timers.Handle(WarningKind, f.onWarning)
 	return f
 }
 

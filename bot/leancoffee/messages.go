@@ -16,8 +16,8 @@ var msgs = bot.Catalog{
 			"- `/lc stand` – zeigt, wo die Runde steht\n" +
 			"- `/lc sprache en` – answers in English\n\n" +
 			"**Für die Moderation** (wer die Runde gestartet hat, oder Admins)\n" +
-			"- `/lc start [stimmen=3] [zeit=8m] [verlängerung=4m,2m] [prothema=3] [daumen=1m]` – eine Runde starten " +
-			"(Zeiten wie `8m`, `90s`, `8min`; Verlängerungen werden kürzer oder bleiben gleich)\n" +
+			"- `/lc start [stimmen=3] [zeit=8m] [verlängerung=4m,2m] [prothema=3] [daumen=1m] [warnung=1m]` – eine Runde starten " +
+			"(Zeiten wie `8m`, `90s`, `8min`; Verlängerungen werden kürzer oder bleiben gleich; `warnung=` sagt so lange vor dem Ende einer Timebox Bescheid, `warnung=0` nie)\n" +
 			"- `/lc weiter` – weiter: Sammeln → Abstimmung → erstes Thema → nächstes Thema\n" +
 			"- `/lc verlängern` – das aktuelle Thema verlängern\n" +
 			"- `/lc moderation @name` – die Moderation übergeben (wer sie abgegeben hat, kann sie zurückholen)\n" +
@@ -79,6 +79,7 @@ var msgs = bot.Catalog{
 
 		"ann_voting":         "🗳️ Die Abstimmung läuft! Jede Person hat {dots} – bitte setzen Sie sie mit den Knöpfen am Board oder mit `/lc punkt <Nr.>`.",
 		"ann_topic":          "▶️ **Thema {pos} von {count}:** {text}\nTimebox: {dur}, bis {clock}.",
+		"ann_warning":        "⏳ Noch {dur} für „{text}“ – die Timebox endet um {clock}.",
 		"ann_extended":       "⏱️ Wir bleiben bei „{text}“ – noch {dur}, bis {clock}.",
 		"ann_thumbs":         "⏰ Die Zeit für „{text}“ ist um. Wie geht es weiter?\n👍 vertiefen · ✋ egal · 👎 nächstes Thema – Knopf oder `/lc daumen hoch|egal|runter`, bis spätestens {clock}.",
 		"ann_thumbs_closed":  "⏰ Die Zeit für „{text}“ ist um.",
@@ -147,13 +148,14 @@ var msgs = bot.Catalog{
 		"err_mod_unknown":           "„{name}“ kann ich nicht finden. Bitte prüfen Sie den Namen.",
 		"err_mod_bot":               "„{name}“ ist ein Bot und kann keine Runde moderieren. Bitte übergeben Sie an eine Person, die dabei ist.",
 
-		"opt_unknown":           "Die Einstellung „{name}“ kenne ich nicht. Möglich sind `stimmen=3`, `prothema=2`, `zeit=8m`, `verlängerung=4m,2m` und `daumen=1m`.",
+		"opt_unknown":           "Die Einstellung „{name}“ kenne ich nicht. Möglich sind `stimmen=3`, `prothema=2`, `zeit=8m`, `verlängerung=4m,2m`, `daumen=1m` und `warnung=1m`.",
 		"opt_bad_votes":         "„{value}“ passt nicht als Zahl der Punkte – bitte 1 bis 20, zum Beispiel `stimmen=3`.",
 		"opt_bad_pertopic":      "„{value}“ passt nicht als Höchstzahl pro Thema – bitte 1 bis 20, zum Beispiel `prothema=2`.",
 		"opt_bad_timebox":       "„{value}“ passt nicht als Timebox – bitte zwischen 1 Sekunde und 2 Stunden, zum Beispiel `zeit=8m` oder `zeit=30s`.",
 		"opt_bad_extensions":    "„{value}“ passt nicht als Verlängerungen – bitte bis zu 5 Zeiten mit Komma, zum Beispiel `verlängerung=4m,2m`.",
 		"opt_bad_ext_grow":      "Verlängerungen werden bei Lean Coffee von Mal zu Mal kürzer (oder bleiben gleich lang), damit die Runde zu einem Ende kommt – „{value}“ wird länger. Bitte zum Beispiel `{name}=4m,2m`.",
 		"opt_bad_pertopic_dots": "Jede Person hat {dots}, auf ein Thema passen also nicht {value}. Bitte wählen Sie `{name}=` höchstens {max} – oder geben Sie mit `stimmen=` mehr Punkte.",
+		"opt_bad_warn":          "„{value}“ passt nicht als Vorwarnzeit – bitte zwischen 1 Sekunde und 2 Stunden, zum Beispiel `warnung=1m`, oder `warnung=0` für keine Warnung.",
 		"opt_bad_thumbs":        "„{value}“ passt nicht als Dauer der Daumen-Abstimmung – bitte zwischen 1 Sekunde und 10 Minuten, zum Beispiel `daumen=1m`.",
 	},
 	"en": {
@@ -168,8 +170,8 @@ var msgs = bot.Catalog{
 			"- `/lc status` – shows where the round stands\n" +
 			"- `/lc lang de` – antwortet auf Deutsch\n\n" +
 			"**For the moderator** (whoever started the round, or admins)\n" +
-			"- `/lc start [votes=3] [timebox=8m] [extensions=4m,2m] [pertopic=3] [thumbs=1m]` – start a round " +
-			"(durations like `8m`, `90s`, `8min`)\n" +
+			"- `/lc start [votes=3] [timebox=8m] [extensions=4m,2m] [pertopic=3] [thumbs=1m] [warn=1m]` – start a round " +
+			"(durations like `8m`, `90s`, `8min`; extensions get shorter or stay the same; `warn=` gives notice that long before a timebox ends, `warn=0` never)\n" +
 			"- `/lc next` – move on: collecting → voting → first topic → next topic\n" +
 			"- `/lc extend` – give the current topic more time\n" +
 			"- `/lc moderator @name` – hand over moderation\n" +
@@ -231,6 +233,7 @@ var msgs = bot.Catalog{
 
 		"ann_voting":         "🗳️ Voting is open! Everyone has {dots} – please place them with the buttons on the board or with `/lc vote <no.>`.",
 		"ann_topic":          "▶️ **Topic {pos} of {count}:** {text}\nTimebox: {dur}, until {clock}.",
+		"ann_warning":        "⏳ {dur} left for “{text}” – the timebox ends at {clock}.",
 		"ann_extended":       "⏱️ We stay with “{text}” – {dur} more, until {clock}.",
 		"ann_thumbs":         "⏰ “{text}” – time is up. How do we go on?\n👍 go deeper · ✋ either way · 👎 next topic – button or `/lc thumbs up|side|down`, until {clock} at the latest.",
 		"ann_thumbs_closed":  "⏰ “{text}” – time is up.",
@@ -299,13 +302,14 @@ var msgs = bot.Catalog{
 		"err_mod_unknown":           "I can't find anyone called “{name}” – please check the name.",
 		"err_mod_bot":               "“{name}” is a bot and cannot moderate a round. Please hand over to a person who takes part.",
 
-		"opt_unknown":           "I don't know the setting “{name}” – available: `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m` and `thumbs=1m`.",
+		"opt_unknown":           "I don't know the setting “{name}” – available: `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m`, `thumbs=1m` and `warn=1m`.",
 		"opt_bad_votes":         "“{value}” doesn't work as a number of dots – please 1 to 20, for example `votes=3`.",
 		"opt_bad_pertopic":      "“{value}” doesn't work as a per-topic maximum – please 1 to 20, for example `pertopic=2`.",
 		"opt_bad_timebox":       "“{value}” doesn't work as a timebox – please between 1 second and 2 hours, for example `timebox=8m` or `timebox=30s`.",
 		"opt_bad_extensions":    "“{value}” doesn't work as extensions – please up to 5 durations separated by commas, for example `extensions=4m,2m`.",
 		"opt_bad_ext_grow":      "In Lean Coffee each extension is shorter than the one before (or as long), so that the round comes to an end – “{value}” grows. Please use, for example, `{name}=4m,2m`.",
 		"opt_bad_pertopic_dots": "Everyone has {dots}, so {value} cannot go on one topic. Please choose `{name}=` at most {max} – or give more dots with `votes=`.",
+		"opt_bad_warn":          "“{value}” doesn't work as a warning time – please between 1 second and 2 hours, for example `warn=1m`, or `warn=0` for no warning.",
 		"opt_bad_thumbs":        "“{value}” doesn't work as the thumbs vote's duration – please between 1 second and 10 minutes, for example `thumbs=1m`.",
 	},
 }

@@ -28,6 +28,9 @@ type Settings struct {
 	Timebox      time.Duration   // first timebox per topic
 	Extensions   []time.Duration // the following, usually shorter, timeboxes
 	ThumbsWindow time.Duration   // how long a thumbs vote stays open at most
+	// Warning is how long before a timebox ends the channel is told so; 0 means no warning.
+	// A timebox no longer than the warning gets none.
+	Warning time.Duration
 }
 
 // DefaultSettings are used for everything /lc start does not set.
@@ -38,6 +41,7 @@ func DefaultSettings() Settings {
 		Timebox:      8 * time.Minute,
 		Extensions:   []time.Duration{4 * time.Minute, 2 * time.Minute},
 		ThumbsWindow: time.Minute,
+		Warning:      time.Minute,
 	}
 }
 
@@ -59,6 +63,7 @@ var optionNames = map[string]string{
 	"extensions": "extensions", "verlaengerung": "extensions", "verlängerung": "extensions",
 	"verlaengerungen": "extensions", "verlängerungen": "extensions", "ext": "extensions",
 	"thumbs": "thumbs", "daumen": "thumbs",
+	"warn": "warn", "warning": "warn", "warnung": "warn", "vorwarnung": "warn",
 }
 
 // ParseSettings reads "votes=3 timebox=8m extensions=4m,2m" (German aliases allowed:
@@ -92,7 +97,7 @@ func ParseSettings(args []string) (Settings, error) {
 			s.Timebox = d
 		case "extensions":
 			s.Extensions = nil
-			if value == "" || value == "0" || strings.EqualFold(value, "none") || strings.EqualFold(value, "keine") {
+			if isNone(value) {
 				continue
 			}
 			parts := strings.Split(value, ",")
@@ -111,6 +116,16 @@ func ParseSettings(args []string) (Settings, error) {
 				}
 				s.Extensions = append(s.Extensions, d)
 			}
+		case "warn":
+			if isNone(value) {
+				s.Warning = 0
+				continue
+			}
+			d, err := bot.ParseDuration(value)
+			if err != nil || (d != 0 && d < minTimebox) || d > maxTimebox {
+				return s, bad
+			}
+			s.Warning = d // "0s" switches warnings off like "0"
 		case "thumbs":
 			d, err := bot.ParseDuration(value)
 			if err != nil || d < minTimebox || d > 10*time.Minute {
@@ -126,4 +141,14 @@ func ParseSettings(args []string) (Settings, error) {
 		return s, perTopic
 	}
 	return s, nil
+}
+
+// isNone reports whether an option's value switches it off: "0", "none", "keine", "aus",
+// "off" or nothing.
+func isNone(value string) bool {
+	switch strings.ToLower(value) {
+	case "", "0", "none", "keine", "aus", "off":
+		return true
+	}
+	return false
 }

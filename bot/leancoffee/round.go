@@ -60,6 +60,7 @@ type Round struct {
 	Ver        int64 // bumped on every change; orders board renders
 	MVer       int64 // bumped on every change but votes, thumbs and notes (see store.go)
 	Announced  int64 // the Seq whose announcement has been posted (see Feature.onTimer)
+	Warned     int64 // the Seq whose timebox warning has been posted (see Feature.onWarning)
 	Anon       int64 // bumped when a person's data is anonymised (privacy.go); keys the topic cache
 
 	Votes    map[int]int           // topic → dots
