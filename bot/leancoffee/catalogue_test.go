@@ -140,3 +140,22 @@ func TestRepliesAgreeWithTheirNumbers(t *testing.T) {
 		})
 	}
 }
+
+// TestVotingAnnouncementAgrees: "everyone has 1 dot – please place it", not "them".
+func TestVotingAnnouncementAgrees(t *testing.T) {
+	for _, tt := range []struct{ lang, start, want string }{
+		{"de", "stimmen=1", "Jede Person hat 1 Punkt – bitte setzen Sie ihn"},
+		{"de", "stimmen=2", "Jede Person hat 2 Punkte – bitte setzen Sie sie"},
+		{"en", "votes=1", "Everyone has 1 dot – please place it"},
+		{"en", "votes=2", "Everyone has 2 dots – please place them"},
+	} {
+		fx := newFixture(t, redistest.Store(t))
+		fx.say("anna", "/lc lang "+tt.lang)
+		fx.say("anna", "/lc start "+tt.start)
+		fx.say("anna", "/lc topic Eins")
+		fx.say("anna", "/lc next")
+		if fx.countPosts(tt.want) != 1 {
+			t.Errorf("%s %s: no post with %q in %q", tt.lang, tt.start, tt.want, fx.chat.Posts(testChannel))
+		}
+	}
+}

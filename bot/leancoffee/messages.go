@@ -77,7 +77,8 @@ var msgs = bot.Catalog{
 		"btn_side":             "✋ Egal",
 		"btn_down":             "👎 Weiter",
 
-		"ann_voting":         "🗳️ Die Abstimmung läuft! Jede Person hat {dots} – bitte setzen Sie sie mit den Knöpfen am Board oder mit `/lc punkt <Nr.>`.",
+		"ann_voting.one":     "🗳️ Die Abstimmung läuft! Jede Person hat 1 Punkt – bitte setzen Sie ihn mit einem Knopf am Board oder mit `/lc punkt <Nr.>`.",
+		"ann_voting.other":   "🗳️ Die Abstimmung läuft! Jede Person hat {n} Punkte – bitte setzen Sie sie mit den Knöpfen am Board oder mit `/lc punkt <Nr.>`.",
 		"ann_topic":          "▶️ **Thema {pos} von {count}:** {text}\nTimebox: {dur}, bis {clock}.",
 		"ann_warning":        "⏳ Noch {dur} für „{text}“ – die Timebox endet um {clock}.",
 		"ann_extended":       "⏱️ Wir bleiben bei „{text}“ – noch {dur}, bis {clock}.",
@@ -231,7 +232,8 @@ var msgs = bot.Catalog{
 		"btn_side":             "✋ Either way",
 		"btn_down":             "👎 Move on",
 
-		"ann_voting":         "🗳️ Voting is open! Everyone has {dots} – please place them with the buttons on the board or with `/lc vote <no.>`.",
+		"ann_voting.one":     "🗳️ Voting is open! Everyone has 1 dot – please place it with a button on the board or with `/lc vote <no.>`.",
+		"ann_voting.other":   "🗳️ Voting is open! Everyone has {n} dots – please place them with the buttons on the board or with `/lc vote <no.>`.",
 		"ann_topic":          "▶️ **Topic {pos} of {count}:** {text}\nTimebox: {dur}, until {clock}.",
 		"ann_warning":        "⏳ {dur} left for “{text}” – the timebox ends at {clock}.",
 		"ann_extended":       "⏱️ We stay with “{text}” – {dur} more, until {clock}.",

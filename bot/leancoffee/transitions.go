@@ -119,7 +119,7 @@ func (f *Feature) announce(ctx context.Context, k keys, r *Round, res Result, pr
 	var post *adapters.Message
 	switch res.Outcome {
 	case OutVoting:
-		post = &adapters.Message{Text: v.t("ann_voting", "dots", v.dots(r.Dots))}
+		post = &adapters.Message{Text: msgs.N(v.lang, "ann_voting", r.Dots)}
 	case OutTopicStarted:
 		post = &adapters.Message{Text: v.t("ann_topic", "pos", r.Cur+1, "count", len(r.Order),
 			"text", v.topicText(r.Topic), "dur", v.dur(r.Timebox), "clock", v.clock(r.Due))}
