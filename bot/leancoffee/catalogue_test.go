@@ -49,6 +49,9 @@ func texts(lang string) map[string]string {
 	for key, tmpl := range msgs[lang] {
 		out[key] = tmpl
 	}
+	for key, tmpl := range privacyMsgs[lang] {
+		out["privacy "+key] = tmpl
+	}
 	r := newTestRound(PhaseCollecting, 2)
 	for _, phase := range []Phase{PhaseCollecting, PhaseVoting, PhaseDiscussing, PhaseEnded} {
 		r.Phase = phase
