@@ -176,6 +176,11 @@ func TestForgottenPreviousModeratorLeavesNoTrace(t *testing.T) {
 	if fx.round().PrevMod != "anna" {
 		t.Fatalf("previous moderator %q, want anna", fx.round().PrevMod)
 	}
+	data, err := fx.lc.UserData(context.Background(), ref("anna"), "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, data, "Moderation von Ihnen übergeben")
 	if err := fx.lc.ForgetUser(context.Background(), ref("anna")); err != nil {
 		t.Fatal(err)
 	}
