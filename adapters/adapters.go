@@ -92,6 +92,7 @@ type User struct {
 	ID     string
 	Name   string // handle without the @
 	Locale string
+	IsBot  bool // a bot or integration account (this bot included), not a person
 }
 
 // ErrNotFound is returned by [Chat] methods when a user, channel or post does not exist.

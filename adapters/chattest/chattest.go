@@ -44,6 +44,32 @@ type Recorder struct {
 	keyed map[string]string // Message.Key → post id: the recorder dedupes keyed posts like a platform would
 	// Duplicates counts keyed posts that were refused as repeats.
 	Duplicates int
+	bots       map[string]bool // handles LookupUser reports as bots
+	unknown    map[string]bool // handles LookupUser does not find
+}
+
+// AddBots makes LookupUser report these handles (without '@') as bots.
+func (r *Recorder) AddBots(names ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bots == nil {
+		r.bots = make(map[string]bool)
+	}
+	for _, n := range names {
+		r.bots[n] = true
+	}
+}
+
+// RemoveUsers makes LookupUser report these handles (without '@') as not found.
+func (r *Recorder) RemoveUsers(names ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.unknown == nil {
+		r.unknown = make(map[string]bool)
+	}
+	for _, n := range names {
+		r.unknown[n] = true
+	}
 }
 
 // SetFail installs a hook consulted before each call; a non-nil error is returned instead of
@@ -119,13 +145,16 @@ func (r *Recorder) InviteToChannel(ctx context.Context, channel string, members 
 	return err
 }
 
-// LookupUser knows every handle: the id is the handle without '@'.
+// LookupUser knows every handle except those passed to RemoveUsers: the id is the handle
+// without '@'. Handles passed to AddBots are bots.
 func (r *Recorder) LookupUser(ctx context.Context, idOrName string) (adapters.User, error) {
 	name := strings.TrimPrefix(idOrName, "@")
-	if name == "" || strings.ContainsAny(name, " \t") {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if name == "" || strings.ContainsAny(name, " \t") || r.unknown[name] {
 		return adapters.User{}, fmt.Errorf("chattest: user %q: %w", idOrName, adapters.ErrNotFound)
 	}
-	return adapters.User{ID: name, Name: name}, nil
+	return adapters.User{ID: name, Name: name, IsBot: r.bots[name]}, nil
 }
 
 // Calls returns a copy of all calls so far.

@@ -206,7 +206,8 @@ func (c *Console) InviteToChannel(ctx context.Context, channel string, members [
 	return nil
 }
 
-// LookupUser returns the user of that name; in the console, a user's id is the name.
+// LookupUser returns the user of that name; in the console, a user's id is the name, and the
+// bot's own name (Options.BotName) is a bot.
 func (c *Console) LookupUser(ctx context.Context, idOrName string) (adapters.User, error) {
 	if err := ctx.Err(); err != nil {
 		return adapters.User{}, fmt.Errorf("console: lookup user: %w", err)
@@ -215,7 +216,7 @@ func (c *Console) LookupUser(ctx context.Context, idOrName string) (adapters.Use
 	if !nameRe.MatchString(name) {
 		return adapters.User{}, fmt.Errorf("console: lookup user %q: %w", idOrName, adapters.ErrNotFound)
 	}
-	return adapters.User{ID: name, Name: name, Locale: c.opts.Locale}, nil
+	return adapters.User{ID: name, Name: name, Locale: c.opts.Locale, IsBot: strings.EqualFold(name, c.opts.BotName)}, nil
 }
 
 // header begins the first line of a block: where the post appears, for an ephemeral post to

@@ -175,6 +175,10 @@ func TestLookupUser(t *testing.T) {
 			t.Errorf("LookupUser(%q) = %+v, %v; want %+v", tt.in, u, err, want)
 		}
 	}
+	// The bot's own name is a bot, so that no one hands a round or a circle to it.
+	if u, err := c.LookupUser(context.Background(), "@wolbot"); err != nil || !u.IsBot {
+		t.Errorf("LookupUser(@wolbot) = %+v, %v; want a bot", u, err)
+	}
 }
 
 func TestCancelledContext(t *testing.T) {

@@ -285,7 +285,7 @@ func TestCreatePrivateChannel(t *testing.T) {
 func TestLookupUser(t *testing.T) {
 	f := newFake(t)
 	a, _ := newTestAdapter(t, f)
-	anna := f.user("anna")
+	anna, bot := f.user("anna"), f.user("wolbot")
 	tests := []struct {
 		in      string
 		want    adapters.User
@@ -295,6 +295,7 @@ func TestLookupUser(t *testing.T) {
 		{in: "anna", want: adapters.User{ID: anna.Id, Name: "anna", Locale: "de"}},
 		{in: "@anna", want: adapters.User{ID: anna.Id, Name: "anna", Locale: "de"}},
 		{in: " @Anna ", want: adapters.User{ID: anna.Id, Name: "anna", Locale: "de"}},
+		{in: "@wolbot", want: adapters.User{ID: bot.Id, Name: "wolbot", Locale: "en", IsBot: true}},
 		{in: model.NewId(), missing: true},
 		{in: "@nobody", missing: true},
 		{in: "@", missing: true},

@@ -75,7 +75,7 @@ func (c *userCache) put(u adapters.User) {
 }
 
 func toUser(u *model.User) adapters.User {
-	return adapters.User{ID: u.Id, Name: u.Username, Locale: u.Locale}
+	return adapters.User{ID: u.Id, Name: u.Username, Locale: u.Locale, IsBot: u.IsBot}
 }
 
 // LookupUser finds a user by id or by user name (with or without a leading @). A user that

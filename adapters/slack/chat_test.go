@@ -251,6 +251,8 @@ func TestLookupUser(t *testing.T) {
 		{in: "Anna", want: adapters.User{ID: "U0ANNA", Name: "anna", Locale: "de-DE"}},
 		{in: "anna k.", want: adapters.User{ID: "U0ANNA", Name: "anna", Locale: "de-DE"}}, // unique display name
 		{in: "bob", want: adapters.User{ID: "U0BOB", Name: "bob", Locale: "en-GB"}},       // user name wins over shared display name
+		{in: "kalender", want: adapters.User{ID: "U0KALENDER", Name: "kalender", IsBot: true}},
+		{in: "@slackbot", want: adapters.User{ID: "USLACKBOT", Name: "slackbot", IsBot: true}}, // not flagged by Slack
 		{in: "gone", notFound: true}, // deleted
 		{in: "@nobody", notFound: true},
 		{in: "U0NOBODY", notFound: true},

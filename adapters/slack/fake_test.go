@@ -267,6 +267,8 @@ func (f *fakeSlack) answer(w http.ResponseWriter, r *http.Request, method, ts st
 			{ID: "U0BOB", Name: "bob", Locale: "en-GB", Profile: slack.UserProfile{DisplayName: "Bob"}},
 			{ID: "U0BOB2", Name: "bob2", Profile: slack.UserProfile{DisplayName: "Bob"}},
 			{ID: "U0GONE", Name: "gone", Deleted: true},
+			{ID: "U0KALENDER", Name: "kalender", IsBot: true},
+			{ID: "USLACKBOT", Name: "slackbot"},
 		}})
 	case "apps.connections.open":
 		writeJSON(w, struct {

@@ -155,9 +155,15 @@ func (a *Adapter) userInfo(ctx context.Context, id string) (adapters.User, error
 	if err != nil {
 		return adapters.User{}, err
 	}
-	u := adapters.User{ID: su.ID, Name: su.Name, Locale: su.Locale}
+	u := toUser(su)
 	a.users.put(u)
 	return u, nil
+}
+
+// toUser is the neutral user of a Slack user; Slackbot is a bot too, though Slack does not
+// flag it as one.
+func toUser(su *slack.User) adapters.User {
+	return adapters.User{ID: su.ID, Name: su.Name, Locale: su.Locale, IsBot: su.IsBot || su.ID == "USLACKBOT"}
 }
 
 // scanUsers reads all users with users.list and indexes them by lower-case user name and by
@@ -184,7 +190,7 @@ func (a *Adapter) scanUsers(ctx context.Context) (map[string]adapters.User, erro
 			if su.Deleted {
 				continue
 			}
-			u := adapters.User{ID: su.ID, Name: su.Name, Locale: su.Locale}
+			u := toUser(&su)
 			a.users.put(u)
 			byName[strings.ToLower(su.Name)] = u
 			if d := strings.ToLower(su.Profile.DisplayName); d != "" {

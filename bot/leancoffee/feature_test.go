@@ -31,6 +31,7 @@ type fixture struct {
 	chat   *chattest.Recorder
 	bot    *bot.Bot
 	lc     *Feature
+	timers *storage.Timers
 	stop   context.CancelFunc
 	done   chan struct{}
 	events atomic.Int64
@@ -42,6 +43,7 @@ func newFixture(t testing.TB, store *storage.Store) *fixture {
 	timers := storage.NewTimers(store, storage.TimerOptions{Lease: 2 * time.Second, MaxWait: 100 * time.Millisecond, Logger: testLogger(t)})
 	fx.bot = bot.New(bot.Options{Store: store, Chat: fx.chat, Admins: []string{"admin"}, Logger: zerolog.Nop()})
 	fx.lc = New(Options{Store: store, Chat: fx.chat, Timers: timers, Location: time.UTC, Logger: testLogger(t)})
+	fx.timers = timers
 	fx.bot.Handle("lc", fx.lc)
 	ctx, cancel := context.WithCancel(context.Background())
 	fx.stop = cancel
@@ -155,8 +157,8 @@ func TestFullRound(t *testing.T) {
 	posts := fx.chat.Posts(testChannel)
 	summary := posts[len(posts)-1]
 	for _, want := range []string{
-		"Zusammenfassung", "2. **Kooperation mit der Schulverwaltung** — 2 Punkte · besprochen:", "(1 Verlängerung)",
-		"Schulverwaltung zum nächsten Treffen einladen _(carla)_", "1. **Wie beteiligen wir Jugendliche an der Planung?** — 1 Punkt · besprochen:",
+		"Zusammenfassung", "- #2 **Kooperation mit der Schulverwaltung** — 2 Punkte · besprochen:", "(1 Verlängerung)",
+		"Schulverwaltung zum nächsten Treffen einladen _(carla)_", "- #1 **Wie beteiligen wir Jugendliche an der Planung?** — 1 Punkt · besprochen:",
 		"3 Personen",
 	} {
 		if want == "Schulverwaltung zum nächsten Treffen einladen _(carla)_" {
@@ -265,7 +267,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"too long topic", "bob", "/lc topic " + strings.Repeat("x", MaxTopicLen+1), "301 Zeichen"},
 		{"vote while collecting", "bob", "/lc vote 1", "nur während der Abstimmung"},
 		{"vote without number", "bob", "/lc vote", "Nummer des Themas"},
-		{"thumbs nonsense", "bob", "/lc thumbs vielleicht", "`/lc thumbs up`"},
+		{"thumbs nonsense", "bob", "/lc thumbs vielleicht", "`/lc daumen hoch`"},
 		{"thumbs while collecting", "bob", "/lc thumbs up", "keine Daumen-Abstimmung"},
 		{"non-moderator steers", "bob", "/lc next", "nur die Moderation dieser Runde (anna)"},
 		{"non-moderator ends", "bob", "/lc end", "nur die Moderation"},
@@ -303,13 +305,13 @@ func TestVotingErrors(t *testing.T) {
 	fx.say("anna", "/lc topic Eins")
 	fx.say("anna", "/lc next")
 	before := dumpRound(t, fx)
-	contains(t, fx.say("bob", "/lc vote 7"), "Thema Nr. 7 gibt es nicht")
+	contains(t, fx.say("bob", "/lc vote 7"), "Thema #7 gibt es nicht")
 	contains(t, fx.say("bob", "/lc unvote 1"), "kein Punkt von Ihnen")
 	if !maps.Equal(before, dumpRound(t, fx)) {
 		t.Error("refused votes changed state")
 	}
 	fx.say("bob", "/lc vote 1")
-	contains(t, fx.say("bob", "/lc vote 1"), "höchstens 1 Ihrer Punkte")
+	contains(t, fx.say("bob", "/lc vote 1"), "nur einer Ihrer Punkte")
 	contains(t, fx.say("bob", "/lc unvote 1"), "wieder 2 von 2")
 	if fx.round().Votes[1] != 0 {
 		t.Error("unvote did not take the dot back")

@@ -57,6 +57,7 @@ func New(opts Options) *Feature {
 		log: opts.Logger.With().Str("feature", "lc").Logger(), now: now, boards: newCoalescer(),
 	}
 	opts.Timers.Handle(TimerKind, f.onTimer)
+	opts.Timers.Handle(WarningKind, f.onWarning)
 	return f
 }
 
@@ -113,6 +114,11 @@ func (c call) reply(ctx context.Context, key string, args ...any) error {
 	return c.ReplyText(ctx, msgs.T(c.Lang(ctx), key, args...))
 }
 
+// replyN answers with the plural variant of key for count n ({n} in the text).
+func (c call) replyN(ctx context.Context, key string, n int, args ...any) error {
+	return c.ReplyText(ctx, msgs.N(c.Lang(ctx), key, n, args...))
+}
+
 // Serve handles /lc commands and Lean Coffee buttons.
 func (f *Feature) Serve(ctx context.Context, req *bot.Request) error {
 	c := call{Request: req, k: f.st.keys(bot.ChannelKey(req.Event))}
@@ -132,7 +138,13 @@ func (f *Feature) serve(ctx context.Context, c call) error {
 		return c.reply(ctx, "help")
 	}
 	args := c.Args[1:]
-	switch sub := subcommands[strings.ToLower(c.Args[0])]; sub {
+	sub := subcommands[strings.ToLower(c.Args[0])]
+	if c.Event.Direct && sub != "" && sub != "help" && sub != "lang" {
+		// A round belongs to a channel of people; in the direct conversation with the bot it
+		// would be a round of one.
+		return c.reply(ctx, "err_direct")
+	}
+	switch sub {
 	case "start":
 		return f.start(ctx, c, args)
 	case "topic":
@@ -204,7 +216,9 @@ func (f *Feature) start(ctx context.Context, c call, args []string) error {
 	settings, err := ParseSettings(args)
 	var oe *optionError
 	if errors.As(err, &oe) {
-		return c.reply(ctx, oe.key, "name", adapters.Escape(oe.name), "value", adapters.Escape(oe.value))
+		lang := c.Lang(ctx)
+		return c.reply(ctx, oe.key, "name", adapters.Escape(oe.name), "value", adapters.Escape(oe.value),
+			"max", oe.dots, "dots", msgs.N(lang, "dots", oe.dots))
 	}
 	now := f.now()
 	r := &Round{
@@ -300,18 +314,18 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 		if !add {
 			key = "reply_unvoted"
 		}
-		return c.reply(ctx, key, "n", n, "left", r.Dots-used, "dots", r.Dots)
+		return c.reply(ctx, key, "n", n, "left", r.Dots-used, "dots", msgs.N(c.Lang(ctx), "dots_of", r.Dots))
 	case "phase":
 		if r.Phase == PhaseEnded {
 			return c.reply(ctx, "err_ended")
 		}
 		return c.reply(ctx, "err_vote_phase", "phase", msgs.T(c.Lang(ctx), "phase_"+string(r.Phase)))
 	case "notopic":
-		return c.reply(ctx, "err_vote_notopic", "n", n, "count", r.Topics)
+		return c.replyN(ctx, "err_vote_notopic", r.Topics, "topic", n)
 	case "limit":
-		return c.reply(ctx, "err_vote_limit", "dots", r.Dots)
+		return c.replyN(ctx, "err_vote_limit", r.Dots)
 	case "topiclimit":
-		return c.reply(ctx, "err_vote_topiclimit", "max", r.PerTopic)
+		return c.replyN(ctx, "err_vote_topiclimit", r.PerTopic)
 	case "novote":
 		return c.reply(ctx, "err_unvote_none", "n", n)
 	default:
@@ -354,7 +368,7 @@ func (f *Feature) thumbs(ctx context.Context, c call, roundID, seq, thumb string
 		return nil
 	}
 	// Everyone has voted: close now rather than wait for the window to end.
-	_, err = f.transition(ctx, c.k, true, func(r *Round, now time.Time) (Result, error) {
+	_, err = f.transition(ctx, c.k, false, func(r *Round, now time.Time) (Result, error) {
 		if r.Seq != res.Round.Seq || r.Stage != StageThumbs {
 			return Result{}, errMoved
 		}
@@ -403,7 +417,7 @@ func (f *Feature) note(ctx context.Context, c call, text string) error {
 // for a typed command.
 func (f *Feature) steer(ctx context.Context, c call, what, step string) error {
 	var denied *Round
-	_, err := f.transition(ctx, c.k, true, func(r *Round, now time.Time) (Result, error) {
+	_, err := f.transition(ctx, c.k, false, func(r *Round, now time.Time) (Result, error) {
 		if step != "" && step != stepValue(r) {
 			if id, _, _ := strings.Cut(step, ":"); id != r.ID {
 				return Result{}, &userError{"err_round_stale"}
@@ -435,12 +449,17 @@ func (f *Feature) handover(ctx context.Context, c call, args []string) error {
 	if len(args) != 1 {
 		return c.reply(ctx, "err_mod_arg")
 	}
+	name := strings.TrimPrefix(args[0], "@")
 	u, err := c.Chat().LookupUser(ctx, args[0])
 	if errors.Is(err, adapters.ErrNotFound) {
-		return c.reply(ctx, "err_mod_unknown", "name", adapters.Escape(args[0]))
+		return c.reply(ctx, "err_mod_unknown", "name", adapters.Escape(name))
 	}
 	if err != nil {
 		return fmt.Errorf("leancoffee: look up moderator: %w", err)
+	}
+	if u.IsBot {
+		// A bot cannot steer: the round would be locked for everyone but the admins.
+		return c.reply(ctx, "err_mod_bot", "name", adapters.Escape(name))
 	}
 	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, u.ID); err != nil {
 		return err
@@ -450,9 +469,13 @@ func (f *Feature) handover(ctx context.Context, c call, args []string) error {
 		if r.Phase == PhaseEnded {
 			return errEnded
 		}
-		if !mayModerate(r, c) {
+		// The previous moderator may take the round back, e.g. when the new one has left.
+		if !mayModerate(r, c) && (r.PrevMod == "" || r.PrevMod != c.Event.User) {
 			denied = r
 			return errDenied
+		}
+		if r.Mod != u.ID {
+			r.PrevMod = r.Mod
 		}
 		r.Mod, r.ModName = u.ID, u.Name
 		return nil

@@ -28,6 +28,9 @@ type Settings struct {
 	Timebox      time.Duration   // first timebox per topic
 	Extensions   []time.Duration // the following, usually shorter, timeboxes
 	ThumbsWindow time.Duration   // how long a thumbs vote stays open at most
+	// Warning is how long before a timebox ends the channel is told so; 0 means no warning.
+	// A timebox no longer than the warning gets none.
+	Warning time.Duration
 }
 
 // DefaultSettings are used for everything /lc start does not set.
@@ -38,6 +41,7 @@ func DefaultSettings() Settings {
 		Timebox:      8 * time.Minute,
 		Extensions:   []time.Duration{4 * time.Minute, 2 * time.Minute},
 		ThumbsWindow: time.Minute,
+		Warning:      time.Minute,
 	}
 }
 
@@ -46,6 +50,7 @@ type optionError struct {
 	key   string // catalogue key of the reply
 	name  string
 	value string
+	dots  int // the dots per person, for opt_bad_pertopic_dots
 }
 
 func (e *optionError) Error() string { return fmt.Sprintf("option %s=%s: %s", e.name, e.value, e.key) }
@@ -58,13 +63,14 @@ var optionNames = map[string]string{
 	"extensions": "extensions", "verlaengerung": "extensions", "verlängerung": "extensions",
 	"verlaengerungen": "extensions", "verlängerungen": "extensions", "ext": "extensions",
 	"thumbs": "thumbs", "daumen": "thumbs",
+	"warn": "warn", "warning": "warn", "warnung": "warn", "vorwarnung": "warn",
 }
 
 // ParseSettings reads "votes=3 timebox=8m extensions=4m,2m" (German aliases allowed:
 // "stimmen=3 zeit=8m verlängerung=4m,2m") on top of the defaults.
 func ParseSettings(args []string) (Settings, error) {
 	s := DefaultSettings()
-	perTopicSet := false
+	var perTopic *optionError // the pertopic option as given, checked against votes at the end
 	for _, arg := range args {
 		rawName, value, ok := strings.Cut(arg, "=")
 		name := optionNames[strings.ToLower(rawName)]
@@ -81,7 +87,7 @@ func ParseSettings(args []string) (Settings, error) {
 			if name == "votes" {
 				s.Dots = n
 			} else {
-				s.PerTopic, perTopicSet = n, true
+				s.PerTopic, perTopic = n, &optionError{key: "opt_bad_pertopic_dots", name: rawName, value: value}
 			}
 		case "timebox":
 			d, err := bot.ParseDuration(value)
@@ -91,20 +97,35 @@ func ParseSettings(args []string) (Settings, error) {
 			s.Timebox = d
 		case "extensions":
 			s.Extensions = nil
-			if value == "" || value == "0" || strings.EqualFold(value, "none") || strings.EqualFold(value, "keine") {
+			if isNone(value) {
 				continue
 			}
 			parts := strings.Split(value, ",")
 			if len(parts) > maxExtensions {
 				return s, bad
 			}
-			for _, p := range parts {
+			for i, p := range parts {
 				d, err := bot.ParseDuration(p)
 				if err != nil || d < minTimebox || d > maxTimebox {
 					return s, bad
 				}
+				// Each extension is shorter than the one before, or as long: that is what
+				// brings a Lean Coffee round to its end.
+				if i > 0 && d > s.Extensions[i-1] {
+					return s, &optionError{key: "opt_bad_ext_grow", name: rawName, value: value}
+				}
 				s.Extensions = append(s.Extensions, d)
 			}
+		case "warn":
+			if isNone(value) {
+				s.Warning = 0
+				continue
+			}
+			d, err := bot.ParseDuration(value)
+			if err != nil || (d != 0 && d < minTimebox) || d > maxTimebox {
+				return s, bad
+			}
+			s.Warning = d // "0s" switches warnings off like "0"
 		case "thumbs":
 			d, err := bot.ParseDuration(value)
 			if err != nil || d < minTimebox || d > 10*time.Minute {
@@ -113,8 +134,21 @@ func ParseSettings(args []string) (Settings, error) {
 			s.ThumbsWindow = d
 		}
 	}
-	if !perTopicSet || s.PerTopic > s.Dots {
+	if perTopic == nil {
 		s.PerTopic = s.Dots
+	} else if s.PerTopic > s.Dots {
+		perTopic.dots = s.Dots
+		return s, perTopic
 	}
 	return s, nil
+}
+
+// isNone reports whether an option's value switches it off: "0", "none", "keine", "aus",
+// "off" or nothing.
+func isNone(value string) bool {
+	switch strings.ToLower(value) {
+	case "", "0", "none", "keine", "aus", "off":
+		return true
+	}
+	return false
 }

@@ -64,11 +64,12 @@ func formatSettings(s Settings) []string {
 	return []string{
 		"votes=" + strconv.Itoa(s.Dots), "pertopic=" + strconv.Itoa(s.PerTopic),
 		"timebox=" + s.Timebox.String(), "extensions=" + ext, "thumbs=" + s.ThumbsWindow.String(),
+		"warn=" + s.Warning.String(),
 	}
 }
 
 func equalSettings(a, b Settings) bool {
-	if a.Dots != b.Dots || a.PerTopic != b.PerTopic || a.Timebox != b.Timebox || a.ThumbsWindow != b.ThumbsWindow ||
+	if a.Dots != b.Dots || a.PerTopic != b.PerTopic || a.Timebox != b.Timebox || a.ThumbsWindow != b.ThumbsWindow || a.Warning != b.Warning ||
 		len(a.Extensions) != len(b.Extensions) {
 		return false
 	}
@@ -91,6 +92,7 @@ func FuzzParseSettings(f *testing.F) {
 		"timebox=2h1s", "timebox=-1m", "votes=0", "votes=21", "votes=x", "foo=bar", "votes",
 		"=", "zeit=8 min", "zeit=8min", "timebox=120", "timebox=121", "extensions=4m,,2m",
 		"verlaengerungen=1m punkte=20 max=20", "votes=３", "timebox=9223372036854775807",
+		"warn=0", "warnung=aus", "warn=30s", "vorwarnung=3h", "warn=x",
 	} {
 		f.Add(s)
 	}
@@ -123,6 +125,8 @@ func FuzzParseSettings(f *testing.F) {
 			t.Fatalf("ParseSettings(%q): %d extensions", args, len(s.Extensions))
 		case s.ThumbsWindow < minTimebox || s.ThumbsWindow > 10*time.Minute:
 			t.Fatalf("ParseSettings(%q): thumbs window %v out of range", args, s.ThumbsWindow)
+		case s.Warning != 0 && (s.Warning < minTimebox || s.Warning > maxTimebox):
+			t.Fatalf("ParseSettings(%q): warning %v out of range", args, s.Warning)
 		}
 		for _, d := range s.Extensions {
 			if d < minTimebox || d > maxTimebox {

@@ -138,6 +138,7 @@ func mayModerate(r *Round, c call) bool {
 type roundData struct {
 	r       *Round
 	isMod   bool
+	wasMod  bool       // handed the moderation over and may take it back (Round.PrevMod)
 	topics  []ownTopic // by number
 	notes   []storedNote
 	dots    int         // dots in use
@@ -153,7 +154,7 @@ type ownTopic struct {
 }
 
 func (d *roundData) any() bool {
-	return d.member || d.isMod || len(d.topics) > 0 || len(d.notes) > 0 || d.dots > 0 || d.thumb != ""
+	return d.member || d.isMod || d.wasMod || len(d.topics) > 0 || len(d.notes) > 0 || d.dots > 0 || d.thumb != ""
 }
 
 // gather reads what the round of k holds about u; nil when the channel has no round.
@@ -187,7 +188,7 @@ func (st *store) gather(ctx context.Context, k keys, u bot.UserRef) (*roundData,
 	if err != nil {
 		return nil, err
 	}
-	d := &roundData{r: r, isMod: r.Mod != "" && r.Mod == u.User, member: member.Val(), thumb: thumb.Val(), perTop: map[int]int{}}
+	d := &roundData{r: r, isMod: r.Mod != "" && r.Mod == u.User, wasMod: r.PrevMod != "" && r.PrevMod == u.User, member: member.Val(), thumb: thumb.Val(), perTop: map[int]int{}}
 	if ttl := pttl.Val(); ttl > 0 {
 		d.expires = time.Now().Add(ttl)
 	}
@@ -261,6 +262,8 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 		mod := ""
 		if d.isMod {
 			mod = t("data_mod")
+		} else if d.wasMod {
+			mod = t("data_prevmod")
 		}
 		lines = append(lines, t("data_round", "date", f.date(lang, r.Started), "channel", adapters.Escape(r.Channel),
 			"phase", msgs.T(lang, "phase_"+string(r.Phase)), "mod", mod))
@@ -375,6 +378,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		changed, freed = false, false
 		var (
 			mod    *redis.StringCmd
+			prev   *redis.StringCmd
 			topics *redis.MapStringStringCmd
 			notes  *redis.StringSliceCmd
 			ballot *redis.StringSliceCmd
@@ -383,6 +387,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		)
 		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
 			mod = p.HGet(ctx, k.round, "mod")
+			prev = p.HGet(ctx, k.round, "prevmod")
 			topics = p.HGetAll(ctx, k.topics)
 			notes = p.LRange(ctx, k.notes, 0, -1)
 			ballot = p.HKeys(ctx, k.ballots)
@@ -428,7 +433,8 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			}
 		}
 		freed = roundExists && mod.Val() == u.User && u.User != ""
-		changed = freed || len(newTopics) > 0 || len(newNotes) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
+		wasMod := roundExists && prev.Val() == u.User && u.User != ""
+		changed = freed || wasMod || len(newTopics) > 0 || len(newNotes) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
 		if !changed {
 			return nil
 		}
@@ -446,6 +452,9 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			p.HDel(ctx, k.thumbs, u.User)
 			if freed {
 				p.HSet(ctx, k.round, "mod", "", "modname", "")
+			}
+			if wasMod {
+				p.HSet(ctx, k.round, "prevmod", "")
 			}
 			if roundExists {
 				p.HIncrBy(ctx, k.round, "anon", 1)

@@ -166,3 +166,26 @@ func TestPrivacyMessagesAreComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestForgottenPreviousModeratorLeavesNoTrace: who handed the round over is kept so they may
+// take it back; forgetting them removes that too.
+func TestForgottenPreviousModeratorLeavesNoTrace(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	fx.say("anna", "/lc start")
+	fx.say("anna", "/lc moderator @bob")
+	if fx.round().PrevMod != "anna" {
+		t.Fatalf("previous moderator %q, want anna", fx.round().PrevMod)
+	}
+	data, err := fx.lc.UserData(context.Background(), ref("anna"), "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, data, "Moderation von Ihnen übergeben")
+	if err := fx.lc.ForgetUser(context.Background(), ref("anna")); err != nil {
+		t.Fatal(err)
+	}
+	if r := fx.round(); r.PrevMod != "" || r.Mod != "bob" {
+		t.Errorf("after forgetting anna: moderator %q, previous %q; want bob and none", r.Mod, r.PrevMod)
+	}
+	contains(t, fx.say("anna", "/lc moderator @anna"), "nur die Moderation dieser Runde (bob)")
+}

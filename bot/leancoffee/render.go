@@ -100,23 +100,23 @@ func (v view) board() adapters.Message {
 		}
 		line("")
 		line(v.t("board_hint_collecting"))
-		buttons = append(buttons, button("lc.next", v.t("btn_start_voting"), stepValue(r), "/lc next", adapters.StylePrimary))
+		buttons = append(buttons, button("lc.next", v.t("btn_start_voting"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary))
 	case PhaseVoting:
 		for n := 1; n <= r.Topics; n++ {
 			line(v.t("board_topic_votes", "n", n, "text", v.topicText(n), "votes", v.dots(r.Votes[n])))
 			buttons = append(buttons, button("lc.vote", v.t("btn_vote", "n", n), r.ID+":"+strconv.Itoa(n),
-				"/lc vote "+strconv.Itoa(n), adapters.StyleDefault))
+				v.t("cmd_vote", "n", n), adapters.StyleDefault))
 		}
 		line("")
 		line(v.t("board_hint_voting", "dots", v.dots(r.Dots), "pertopic", r.PerTopic))
-		buttons = append(buttons, button("lc.next", v.t("btn_start_discussion"), stepValue(r), "/lc next", adapters.StylePrimary))
+		buttons = append(buttons, button("lc.next", v.t("btn_start_discussion"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary))
 	case PhaseDiscussing:
 		if r.Stage == StageThumbs {
 			up, side, down := countThumbs(r.Thumbs)
-			line(v.t("board_now_thumbs", "pos", r.Cur+1, "count", len(r.Order), "text", v.topicText(r.Topic),
+			line(v.t("board_now_thumbs", "pos", r.Cur+1, "count", len(r.Order), "n", r.Topic, "text", v.topicText(r.Topic),
 				"up", up, "side", side, "down", down))
 		} else {
-			line(v.t("board_now_talk", "pos", r.Cur+1, "count", len(r.Order), "text", v.topicText(r.Topic),
+			line(v.t("board_now_talk", "pos", r.Cur+1, "count", len(r.Order), "n", r.Topic, "text", v.topicText(r.Topic),
 				"clock", v.clock(r.Due)))
 		}
 		line("")
@@ -124,9 +124,9 @@ func (v view) board() adapters.Message {
 		line("")
 		line(v.t("board_hint_discussing"))
 		buttons = append(buttons,
-			button("lc.extend", v.t("btn_extend"), stepValue(r), "/lc extend", adapters.StyleDefault),
-			button("lc.next", v.t("btn_next_topic"), stepValue(r), "/lc next", adapters.StylePrimary),
-			button("lc.end", v.t("btn_end"), stepValue(r), "/lc end", adapters.StyleDanger))
+			button("lc.extend", v.t("btn_extend"), stepValue(r), v.t("cmd_extend"), adapters.StyleDefault),
+			button("lc.next", v.t("btn_next_topic"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary),
+			button("lc.end", v.t("btn_end"), stepValue(r), v.t("cmd_end"), adapters.StyleDanger))
 	case PhaseEnded:
 		v.orderedTopics(line)
 		line("")
@@ -202,9 +202,9 @@ func (v view) thumbsPrompt() adapters.Message {
 	return adapters.Message{
 		Text: v.t("ann_thumbs", "text", v.topicText(r.Topic), "clock", v.clock(r.Due)),
 		Buttons: []adapters.Button{
-			button("lc.thumbs", v.t("btn_up"), value(ThumbUp), "/lc thumbs up", adapters.StylePrimary),
-			button("lc.thumbs", v.t("btn_side"), value(ThumbSide), "/lc thumbs side", adapters.StyleDefault),
-			button("lc.thumbs", v.t("btn_down"), value(ThumbDown), "/lc thumbs down", adapters.StyleDefault),
+			button("lc.thumbs", v.t("btn_up"), value(ThumbUp), v.t("cmd_up"), adapters.StylePrimary),
+			button("lc.thumbs", v.t("btn_side"), value(ThumbSide), v.t("cmd_side"), adapters.StyleDefault),
+			button("lc.thumbs", v.t("btn_down"), value(ThumbDown), v.t("cmd_down"), adapters.StyleDefault),
 		},
 	}
 }
@@ -236,7 +236,7 @@ func (v view) status(dotsUsed int) adapters.Message {
 	case r.Phase == PhaseCollecting:
 		head = v.t("status_collecting", "mod", modName(v.lang, r))
 	case r.Phase == PhaseVoting:
-		head = v.t("status_voting", "left", r.Dots-dotsUsed, "dots", r.Dots)
+		head = v.t("status_voting", "left", r.Dots-dotsUsed, "dots", msgs.N(v.lang, "dots_of", r.Dots))
 	case r.Phase == PhaseDiscussing && r.Stage == StageThumbs:
 		head = v.t("status_thumbs", "pos", r.Cur+1, "count", len(r.Order), "clock", v.clock(r.Due))
 	case r.Phase == PhaseDiscussing:

@@ -39,6 +39,7 @@ type Round struct {
 	Phase   Phase
 	Mod     string // moderator's user id
 	ModName string // moderator's handle
+	PrevMod string // user id of who handed moderation over last: they may take it back
 	Lang    string // language of the channel posts: the starter's
 	Settings
 
@@ -59,6 +60,7 @@ type Round struct {
 	Ver        int64 // bumped on every change; orders board renders
 	MVer       int64 // bumped on every change but votes, thumbs and notes (see store.go)
 	Announced  int64 // the Seq whose announcement has been posted (see Feature.onTimer)
+	Warned     int64 // the Seq whose timebox warning has been posted (see Feature.onWarning)
 	Anon       int64 // bumped when a person's data is anonymised (privacy.go); keys the topic cache
 
 	Votes    map[int]int           // topic → dots

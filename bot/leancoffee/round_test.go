@@ -277,6 +277,15 @@ func TestParseSettings(t *testing.T) {
 		{"nonsense timebox", []string{"timebox=bald"}, Settings{}, "opt_bad_timebox"},
 		{"timebox too long", []string{"timebox=3h"}, Settings{}, "opt_bad_timebox"},
 		{"too many extensions", []string{"extensions=1m,1m,1m,1m,1m,1m"}, Settings{}, "opt_bad_extensions"},
+		{"equal extensions", []string{"extensions=2m,2m"},
+			Settings{Dots: 3, PerTopic: 3, Timebox: 8 * time.Minute, Extensions: []time.Duration{2 * time.Minute, 2 * time.Minute}, ThumbsWindow: time.Minute}, ""},
+		{"extensions that grow", []string{"verlängerung=3m,4m"}, Settings{}, "opt_bad_ext_grow"},
+		{"extensions that grow later", []string{"extensions=4m,2m,3m"}, Settings{}, "opt_bad_ext_grow"},
+		{"per topic above votes", []string{"votes=2", "pertopic=3"}, Settings{}, "opt_bad_pertopic_dots"},
+		{"per topic before votes", []string{"prothema=3", "stimmen=2"}, Settings{}, "opt_bad_pertopic_dots"},
+		{"per topic above default votes", []string{"pertopic=5"}, Settings{}, "opt_bad_pertopic_dots"},
+		{"per topic equal to votes", []string{"votes=2", "pertopic=2"},
+			Settings{Dots: 2, PerTopic: 2, Timebox: 8 * time.Minute, Extensions: []time.Duration{4 * time.Minute, 2 * time.Minute}, ThumbsWindow: time.Minute}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -219,6 +219,37 @@ keep(KEYS[7])
 return snap('ok', r[4], redis.call('HINCRBY', KEYS[1], 'ver', 1))
 `)
 
+// markScript records in field ARGV[3] ("announced" or "warned") that step ARGV[2] of round
+// ARGV[1] has been posted. It never lowers the mark: a timer that finishes posting after a
+// person's newer step was committed (and recorded as announced with it) must not make that
+// step look unannounced, or the timer it superseded would announce it again. Bumps ver and
+// mver like setField.
+var markScript = redis.NewScript(`
+local r = redis.call('HMGET', KEYS[1], 'id', ARGV[3])
+if r[1] ~= ARGV[1] or tonumber(r[2] or '0') >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'ver', 1)
+redis.call('HINCRBY', KEYS[1], 'mver', 1)
+return 1
+`)
+
+// markAnnounced records r's current step as announced, unless a later one already is.
+func (st *store) markAnnounced(ctx context.Context, k keys, r *Round) error {
+	return st.mark(ctx, k, r, "announced")
+}
+
+// markWarned records that the warning before r's current timebox ends has been posted.
+func (st *store) markWarned(ctx context.Context, k keys, r *Round) error {
+	return st.mark(ctx, k, r, "warned")
+}
+
+func (st *store) mark(ctx context.Context, k keys, r *Round, field string) error {
+	if err := markScript.Run(ctx, st.s.Client, []string{k.round}, r.ID, r.Seq, field).Err(); err != nil {
+		return fmt.Errorf("leancoffee: mark step %d %s: %w", r.Seq, field, err)
+	}
+	return nil
+}
+
 // scriptResult is what every script returns: a status word, an extra value, and (for most
 // statuses) the round as it is after the script ran.
 type scriptResult struct {
@@ -402,7 +433,7 @@ func (st *store) create(ctx context.Context, k keys, r *Round) (*Round, error) {
 
 var errActive = &userError{"err_active"}
 
-// setField sets one bookkeeping field (board, prompt, announced) and bumps ver, so that a
+// setField sets one bookkeeping field (board, prompt) and bumps ver, so that a
 // transaction that loaded the round before is retried instead of overwriting it.
 func (st *store) setField(ctx context.Context, k keys, field, value string) error {
 	_, err := st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -500,13 +531,14 @@ func (st *store) notes(ctx context.Context, k keys) ([]storedNote, error) {
 // durations milliseconds, lists comma-separated.
 func encodeRound(r *Round) map[string]any {
 	return map[string]any{
-		"id": r.ID, "ch": r.Channel, "phase": string(r.Phase), "mod": r.Mod, "modname": r.ModName,
+		"id": r.ID, "ch": r.Channel, "phase": string(r.Phase), "mod": r.Mod, "modname": r.ModName, "prevmod": r.PrevMod,
 		"lang": r.Lang, "dots": r.Dots, "pertopic": r.PerTopic, "timebox": r.Timebox.Milliseconds(),
 		"ext": joinDurations(r.Extensions), "thumbswin": r.ThumbsWindow.Milliseconds(),
 		"board": r.Board, "prompt": r.Prompt, "topics": r.Topics, "order": joinInts(r.Order),
 		"cur": r.Cur, "topic": r.Topic, "extused": r.ExtUsed, "stage": string(r.Stage), "seq": r.Seq,
 		"due": ms(r.Due), "tstart": ms(r.TopicStart), "started": ms(r.Started), "ended": ms(r.Ended),
 		"ver": r.Ver, "mver": r.MVer, "announced": r.Announced, "anon": r.Anon,
+		"warn": r.Warning.Milliseconds(), "warned": r.Warned,
 	}
 }
 
@@ -516,17 +548,18 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 	}
 	d := decoder{h: h}
 	r := &Round{
-		ID: h["id"], Channel: h["ch"], Phase: Phase(h["phase"]), Mod: h["mod"], ModName: h["modname"],
+		ID: h["id"], Channel: h["ch"], Phase: Phase(h["phase"]), Mod: h["mod"], ModName: h["modname"], PrevMod: h["prevmod"],
 		Lang: h["lang"], Board: h["board"], Prompt: h["prompt"], Stage: Stage(h["stage"]),
 		Settings: Settings{
 			Dots: d.int("dots"), PerTopic: d.int("pertopic"), Timebox: d.dur("timebox"),
-			Extensions: d.durs("ext"), ThumbsWindow: d.dur("thumbswin"),
+			Extensions: d.durs("ext"), ThumbsWindow: d.dur("thumbswin"), Warning: d.dur("warn"),
 		},
 		Topics: d.int("topics"), Order: d.ints("order"), Cur: d.int("cur"), Topic: d.int("topic"),
 		ExtUsed: d.int("extused"), Seq: d.int64("seq"), Due: d.time("due"),
 		TopicStart: d.time("tstart"), Started: d.time("started"), Ended: d.time("ended"),
 		Ver: d.int64("ver"), MVer: d.int64("mver"), Announced: d.int64("announced"), Anon: d.int64("anon"),
-		Votes: decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
+		Warned: d.int64("warned"),
+		Votes:  decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
 	}
 	for f, v := range stats {
 		kind, num, _ := strings.Cut(f, ":")

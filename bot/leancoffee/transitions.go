@@ -23,14 +23,26 @@ func timerID(p timerPayload) string {
 	return fmt.Sprintf("lc:%s:%s:%d", p.Chan, p.Round, p.Seq)
 }
 
+// WarningKind is the durable-timer kind of the warning shortly before a timebox ends.
+const WarningKind = "lc.warn"
+
+// warningID names the warning timer of a timebox; it carries the same payload as the
+// timebox's own timer.
+func warningID(p timerPayload) string {
+	return fmt.Sprintf("lc:warn:%s:%s:%d", p.Chan, p.Round, p.Seq)
+}
+
 var errStaleTimer = errors.New("leancoffee: stale timer")
 
 // transition applies a step of the state machine to the stored round, schedules the timer of
 // the new step before committing, and announces the result in the channel.
 //
 // fromTimer marks transitions made by a timer. Their announcement is recorded only after it
-// was posted (Round.Announced), so that a process killed in between announces on redelivery;
-// steps made by people are recorded as announced in the same transaction.
+// was posted (Round.Announced), so that a process killed in between announces on redelivery.
+// Every step a person makes (a moderator's next, extend or end, the last thumbs vote that
+// closes the vote early) passes false: it is recorded as announced in the same transaction and
+// cancels the timer it supersedes, so that timer, should it fire all the same, finds the step
+// announced and posts nothing.
 func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step func(r *Round, now time.Time) (Result, error)) (*Round, error) {
 	var (
 		res        Result
@@ -57,7 +69,11 @@ func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step f
 		if err != nil {
 			return fmt.Errorf("leancoffee: encode timer: %w", err)
 		}
-		return f.timers.Schedule(ctx, storage.Timer{ID: timerID(p), Kind: TimerKind, Due: r.Due, Payload: js})
+		timers := []storage.Timer{{ID: timerID(p), Kind: TimerKind, Due: r.Due, Payload: js}}
+		if r.Stage == StageTalk && r.Warning > 0 && r.Due.Sub(f.now()) > r.Warning {
+			timers = append(timers, storage.Timer{ID: warningID(p), Kind: WarningKind, Due: r.Due.Add(-r.Warning), Payload: js})
+		}
+		return f.timers.ScheduleMany(ctx, timers)
 	})
 	if err != nil {
 		return nil, err
@@ -66,9 +82,11 @@ func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step f
 		// The old step's timer would find a stale Seq and do nothing; removing it just keeps
 		// the timer set small. A timer's own step leaves it alone: the timer loop acks it, or
 		// retries it should the announcement below fail.
-		old := timerID(timerPayload{Chan: k.chanKey, Round: r.ID, Seq: prevSeq})
-		if err := f.timers.Cancel(ctx, old); err != nil {
-			f.log.Warn().Err(err).Str("timer", old).Msg("could not cancel superseded timer")
+		p := timerPayload{Chan: k.chanKey, Round: r.ID, Seq: prevSeq}
+		for _, old := range []string{timerID(p), warningID(p)} {
+			if err := f.timers.Cancel(ctx, old); err != nil {
+				f.log.Warn().Err(err).Str("timer", old).Msg("could not cancel superseded timer")
+			}
 		}
 	}
 	if prevStage != StageThumbs || res.Outcome == OutThumbsOpened {
@@ -101,7 +119,7 @@ func (f *Feature) announce(ctx context.Context, k keys, r *Round, res Result, pr
 	var post *adapters.Message
 	switch res.Outcome {
 	case OutVoting:
-		post = &adapters.Message{Text: v.t("ann_voting", "dots", v.dots(r.Dots))}
+		post = &adapters.Message{Text: msgs.N(v.lang, "ann_voting", r.Dots)}
 	case OutTopicStarted:
 		post = &adapters.Message{Text: v.t("ann_topic", "pos", r.Cur+1, "count", len(r.Order),
 			"text", v.topicText(r.Topic), "dur", v.dur(r.Timebox), "clock", v.clock(r.Due))}
@@ -177,7 +195,46 @@ func (f *Feature) onTimer(ctx context.Context, t storage.Timer) error {
 	case err != nil:
 		return err
 	}
-	return f.st.setField(ctx, k, "announced", r.seqString())
+	return f.st.markAnnounced(ctx, k, r)
+}
+
+// onWarning tells the channel that the running timebox ends soon. It posts at most once per
+// timebox: a warning whose timebox has been ended or extended meanwhile, or that was posted
+// already (Round.Warned), does nothing. The post carries an idempotency key for the case that
+// a process dies between posting and recording it.
+func (f *Feature) onWarning(ctx context.Context, t storage.Timer) error {
+	var p timerPayload
+	if err := json.Unmarshal(t.Payload, &p); err != nil {
+		f.log.Error().Err(err).Str("timer", t.ID).Msg("undecodable timer dropped")
+		return nil
+	}
+	k := f.st.keys(p.Chan)
+	r, err := f.st.load(ctx, f.st.s.Client, k)
+	if errors.Is(err, errNoRound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := f.now()
+	left := r.Due.Sub(now)
+	if r.ID != p.Round || r.Seq != p.Seq || r.Phase != PhaseDiscussing || r.Stage != StageTalk ||
+		r.Warned >= r.Seq || left <= 0 {
+		return nil
+	}
+	// Timers fire a little late; say the time people chose unless it is noticeably off.
+	if r.Warning-left < 2*time.Second {
+		left = r.Warning
+	}
+	v := f.view(ctx, k, r, r.Lang)
+	msg := adapters.Message{
+		Text: v.t("ann_warning", "dur", v.dur(left), "text", v.topicText(r.Topic), "clock", v.clock(r.Due)),
+		Key:  "lc-warn:" + r.ID + ":" + r.seqString(),
+	}
+	if _, err := f.chat.Post(ctx, r.Channel, msg); err != nil {
+		return fmt.Errorf("leancoffee: post warning: %w", err)
+	}
+	return f.st.markWarned(ctx, k, r)
 }
 
 // finishAnnouncement re-announces the step a timer made when the process that made it was
@@ -209,7 +266,7 @@ func (f *Feature) finishAnnouncement(ctx context.Context, k keys, p timerPayload
 	if err := f.announce(ctx, k, r, res, ""); err != nil {
 		return err
 	}
-	return f.st.setField(ctx, k, "announced", r.seqString())
+	return f.st.markAnnounced(ctx, k, r)
 }
 
 // showBoard posts the board the first time and updates it in place afterwards. Concurrent

@@ -113,12 +113,12 @@ func TestConsoleEndToEnd(t *testing.T) {
 	steps := []struct{ header, text string }{
 		{"[#kreis-dueren] wolbot:", "Lean Coffee – Themen sammeln"},
 		{"[#kreis-dueren → anna] wolbot:", "Sie moderieren"},
-		{"[#kreis-dueren] wolbot (edited):", "1. Wie beteiligen wir Jugendliche an der Planung? _(bob)_"},
+		{"[#kreis-dueren] wolbot (edited):", "- **#1** Wie beteiligen wir Jugendliche an der Planung? _(bob)_"},
 		{"[#kreis-dueren → bob] wolbot:", "Danke! Ihr Thema steht als Nr. 1"},
 		{"[#kreis-dueren] wolbot (edited):", "Kooperation mit der Schulverwaltung @\u200bchannel _(carla)_"},
 		{"[#kreis-dueren → bob] wolbot:", "Das darf nur die Moderation dieser Runde (anna)"},
 		{"[#kreis-dueren] wolbot:", "Die Abstimmung läuft"},
-		{"[#kreis-dueren] wolbot (edited):", "[Punkt auf 1] → /lc vote 1"},
+		{"[#kreis-dueren] wolbot (edited):", "[Punkt auf 1] → /lc punkt 1"},
 		{"[#kreis-dueren → carla] wolbot:", "Sie haben schon alle 2 Punkte gesetzt"},
 		{"[#kreis-dueren] wolbot:", "Thema 1 von 3:** Kooperation mit der Schulverwaltung"},
 		{"[#kreis-dueren] wolbot:", "Die Zeit für „Kooperation mit der Schulverwaltung @\u200bchannel“ ist um"},
@@ -143,11 +143,11 @@ func TestConsoleEndToEnd(t *testing.T) {
 	// The summary lists all topics in vote order, discussed or not, with dots, time and notes.
 	summary := blocks[find(blocks, 0, "", "Lean Coffee – Zusammenfassung")].Text
 	for _, want := range []string{
-		"2. **Kooperation mit der Schulverwaltung @\u200bchannel** — 2 Punkte · besprochen: ",
+		"- #2 **Kooperation mit der Schulverwaltung @\u200bchannel** — 2 Punkte · besprochen: ",
 		"(1 Verlängerung)",
 		"    - Schulverwaltung zum nächsten Treffen einladen _(anna)_",
-		"3. **Fachkräftemangel im ASD** — 2 Punkte · besprochen: ",
-		"1. **Wie beteiligen wir Jugendliche an der Planung?** — 1 Punkt · nicht besprochen",
+		"- #3 **Fachkräftemangel im ASD** — 2 Punkte · besprochen: ",
+		"- #1 **Wie beteiligen wir Jugendliche an der Planung?** — 1 Punkt · nicht besprochen",
 		"3 Personen",
 	} {
 		if !strings.Contains(summary, want) {
@@ -155,7 +155,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		}
 	}
 	// Topic 2 was discussed first although topic 3 has as many dots: ties go to the earlier topic.
-	if strings.Index(summary, "2. **Kooperation") > strings.Index(summary, "3. **Fachkräftemangel") {
+	if strings.Index(summary, "#2 **Kooperation") > strings.Index(summary, "#3 **Fachkräftemangel") {
 		t.Error("tie not broken by arrival")
 	}
 	if strings.Contains(errs.String(), "Kooperation") {
