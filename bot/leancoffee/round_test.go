@@ -331,3 +331,16 @@ func TestCatalogComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCataloguesPluralsAndQuotes renders every counted text with 0, 1 and 2 in both languages
+// (bot.Catalog.CheckPlurals) and finds sentences that end right after a quoted user text.
+func TestCataloguesPluralsAndQuotes(t *testing.T) {
+	for name, cat := range map[string]bot.Catalog{"messages": msgs, "privacy": privacyMsgs} {
+		if err := cat.CheckPlurals("dots"); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err := cat.CheckQuotes(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
