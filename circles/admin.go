@@ -102,7 +102,7 @@ func (f *Feature) regionCmd(ctx context.Context, c *call, args []string) error {
 	if _, err := f.st.putRegion(ctx, r, false); err != nil {
 		return err
 	}
-	return c.ReplyText(ctx, c.t("reply_munis_set", "region", r.ID, "count", len(munis))+"\n"+f.renderRegion(c, r))
+	return c.ReplyText(ctx, c.t("reply_munis_set", "region", r.ID, "count_n", msgs.N(c.lang, "n_munis", len(munis)))+"\n"+f.renderRegion(c, r))
 }
 
 func (f *Feature) renderRegion(c *call, r *regionRec) string {
@@ -330,7 +330,7 @@ func (f *Feature) roundShow(ctx context.Context, c *call, id string) error {
 	}
 	var sb strings.Builder
 	sb.WriteString(c.t("round_title", "name", adapters.Escape(r.Name), "n", round.N,
-		"status", c.t("status_"+round.Status), "count", len(people)))
+		"status", c.t("status_"+round.Status), "count_n", msgs.N(c.lang, "n_enrolments", len(people))))
 	for _, p := range people {
 		sb.WriteString("\n- " + f.personLine(c, &p))
 		if p.Paused {
@@ -481,7 +481,7 @@ func indexPeople(people []enrolment) map[string]*enrolment {
 func (f *Feature) renderPreview(c *call, r *regionRec, round *roundRec, p *preview, byKey map[string]*enrolment, issues [][]match.Issue) string {
 	var sb strings.Builder
 	sb.WriteString(c.t("preview_title", "name", adapters.Escape(r.Name), "n", round.N,
-		"count_n", msgs.N(c.lang, "n_people", len(byKey)), "circles", len(p.Circles), "waiting", len(p.Waitlist)))
+		"count_n", msgs.N(c.lang, "n_people", len(byKey)), "circles_n", msgs.N(c.lang, "n_circles", len(p.Circles)), "waiting", len(p.Waitlist)))
 	for i, pc := range p.Circles {
 		sb.WriteString("\n\n" + f.renderPreviewCircle(c, i+1, pc, byKey, issues[i]))
 	}
@@ -508,7 +508,7 @@ func waitReasonKey(enrolled, minSize int) string {
 
 func (f *Feature) renderPreviewCircle(c *call, n int, pc previewCircle, byKey map[string]*enrolment, issues []match.Issue) string {
 	var sb strings.Builder
-	sb.WriteString(c.t("preview_circle", "n", n, "slot", slotLong(c.lang, pc.Slot), "count", len(pc.Members)))
+	sb.WriteString(c.t("preview_circle", "n", n, "slot", slotLong(c.lang, pc.Slot), "count_n", msgs.N(c.lang, "n_people", len(pc.Members))))
 	var members []*enrolment
 	for _, key := range pc.Members {
 		if e := byKey[key]; e != nil {
@@ -557,12 +557,12 @@ func (f *Feature) explainIssues(c *call, members []*enrolment, slot string, issu
 			if slot == "" || len(missing) == 0 {
 				out = append(out, c.t("issue_no_slot_any"))
 			} else {
-				out = append(out, c.t("issue_no_slot", "slot", slotShort(c.lang, slot), "names", strings.Join(missing, ", ")))
+				out = append(out, msgs.N(c.lang, "issue_no_slot", len(missing), "slot", slotShort(c.lang, slot), "names", strings.Join(missing, ", ")))
 			}
 		case match.KindRepeatPartners:
 			out = append(out, c.t("issue_repeat"))
 		case match.KindSize:
-			out = append(out, c.t("issue_size", "count", len(members)))
+			out = append(out, c.t("issue_size", "count_n", msgs.N(c.lang, "n_people", len(members))))
 		default:
 			out = append(out, c.t("issue_other"))
 		}
@@ -624,7 +624,7 @@ func previewHolds(p *preview, pk string) bool {
 
 func (f *Feature) move(ctx context.Context, c *call, r *regionRec, k rkeys, p *preview, pk string, target int) error {
 	if target < 1 || target > len(p.Circles) {
-		return refuse("err_move_circle", "n", target, "count", len(p.Circles))
+		return refuse("err_move_circle", "n", target, "count_n", msgs.N(c.lang, "n_circles", len(p.Circles)))
 	}
 	round, err := f.st.round(ctx, k)
 	if err != nil {
@@ -809,8 +809,14 @@ func (f *Feature) confirmCmd(ctx context.Context, c *call, args []string) error 
 	for i := range p.Circles {
 		ids[i] = "`" + r.ID + "-" + strconv.Itoa(base+i+1) + "`"
 	}
-	return c.reply(ctx, "reply_confirmed", "name", adapters.Escape(r.Name), "circles", len(p.Circles),
-		"ids", strings.Join(ids, ", "), "waiting", len(p.Waitlist))
+	text := c.t("reply_confirmed_none", "name", adapters.Escape(r.Name))
+	if len(ids) > 0 {
+		text = msgs.N(c.lang, "reply_confirmed", len(ids), "name", adapters.Escape(r.Name), "ids", strings.Join(ids, ", "))
+	}
+	if len(p.Waitlist) > 0 {
+		text += " " + msgs.N(c.lang, "reply_confirmed_waiting", len(p.Waitlist))
+	}
+	return c.ReplyText(ctx, text)
 }
 
 // startCircle creates circle n from a preview circle, step by idempotent step: the record, the

@@ -231,8 +231,10 @@ func (f *Feature) ask(ctx context.Context, c *call, d *dialog) error {
 	return nil
 }
 
-func answerButton(step, label, value string) adapters.Button {
-	return adapters.Button{ID: "wol.answer", Label: label, Value: step + "|" + value, Command: "/wol antwort " + value}
+// answerButton answers the dialog's step with value; its text twin is "/wol antwort <value>"
+// ("/wol answer" in English).
+func answerButton(lang, step, label, value string) adapters.Button {
+	return adapters.Button{ID: "wol.answer", Label: label, Value: step + "|" + value, Command: msgs.T(lang, "cmd_answer", "value", value)}
 }
 
 func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Message, error) {
@@ -246,7 +248,7 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 		var lines []string
 		for _, r := range open {
 			lines = append(lines, "- "+adapters.Escape(r.Name)+" (`"+r.ID+"`)")
-			msg.Buttons = append(msg.Buttons, answerButton(stepRegion, r.Name, r.ID))
+			msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepRegion, r.Name, r.ID))
 		}
 		msg.Text = c.t("q_region", "regions", strings.Join(lines, "\n"))
 	case stepMuni:
@@ -263,7 +265,7 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 		}
 		if len(r.Municipalities) <= maxMuniButtons {
 			for _, m := range r.Municipalities {
-				msg.Buttons = append(msg.Buttons, answerButton(stepMuni, m, m))
+				msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepMuni, m, m))
 			}
 			msg.Text = c.t("q_muni_buttons", "name", adapters.Escape(r.Name))
 		} else {
@@ -271,11 +273,19 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 		}
 	case stepRole:
 		for _, role := range roles {
-			msg.Buttons = append(msg.Buttons, answerButton(stepRole, c.t("role_"+role), role))
+			msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepRole, c.t("role_"+role), role))
 		}
 		msg.Text = c.t("q_role")
 	case stepGoal:
-		msg.Text = c.t("q_goal", "min", minGoal, "max", maxGoal)
+		round, err := f.st.round(ctx, f.st.rk(d.Region))
+		if err != nil {
+			return msg, err
+		}
+		weeks := round.Cfg.Weeks
+		if weeks == 0 {
+			weeks = defaultWeeks
+		}
+		msg.Text = msgs.N(c.lang, "q_goal", weeks, "min", minGoal, "max", maxGoal)
 	case stepSlots:
 		msg.Text = c.t("q_slots")
 	case stepConfirm:
@@ -428,7 +438,7 @@ func checkGoal(text string) (string, error) {
 	case n == 0:
 		return "", refuse("err_goal_empty", "min", minGoal)
 	case n < minGoal:
-		return "", refuse("err_goal_short", "len", n, "min", minGoal)
+		return "", refuseN("err_goal_short", n, "min", minGoal)
 	case n > maxGoal:
 		return "", refuse("err_goal_long", "len", n, "max", maxGoal)
 	}
@@ -770,13 +780,14 @@ func (f *Feature) offerMerge(ctx context.Context, k rkeys, small *circleRec) err
 		return nil
 	}
 	lang := small.Lang
-	msg := adapters.Message{Text: msgs.T(lang, "dm_small_no_target", "id", small.ID(), "count", len(small.Members))}
+	count := msgs.N(lang, "n_members", len(small.Members))
+	msg := adapters.Message{Text: msgs.T(lang, "dm_small_no_target", "id", small.ID(), "count_n", count)}
 	if target != nil {
-		msg.Text = msgs.T(lang, "dm_merge_offer", "id", small.ID(), "count", len(small.Members), "target", target.ID(),
+		msg.Text = msgs.T(lang, "dm_merge_offer", "id", small.ID(), "count_n", count, "target", target.ID(),
 			"slot", slotShort(lang, target.Slot))
 		msg.Buttons = []adapters.Button{{ID: "wol.merge", Label: msgs.T(lang, "btn_merge", "target", target.ID()),
 			Value: small.ID() + "|" + target.ID(), Style: adapters.StylePrimary,
-			Command: "/wol zusammenlegen " + small.ID() + " " + target.ID()}}
+			Command: msgs.T(lang, "cmd_merge", "id", small.ID(), "target", target.ID())}}
 	}
 	_, err = f.chat.DirectMessage(ctx, admin, msg)
 	return err

@@ -127,13 +127,20 @@ var adminOnly = map[string]bool{
 
 // userError is a problem the user caused: Serve answers it with the catalogue text.
 type userError struct {
-	key  string
-	args []any
+	key    string
+	args   []any
+	plural bool // key names a plural (key.one/key.other) chosen by n
+	n      int
 }
 
 func (e *userError) Error() string { return "circles: " + e.key }
 
 func refuse(key string, args ...any) error { return &userError{key: key, args: args} }
+
+// refuseN is refuse with a plural text: key.one or key.other chosen by n.
+func refuseN(key string, n int, args ...any) error {
+	return &userError{key: key, args: args, plural: true, n: n}
+}
 
 // call is one request being served.
 type call struct {
@@ -163,6 +170,9 @@ func (f *Feature) Serve(ctx context.Context, req *bot.Request) error {
 	err := f.serve(ctx, c)
 	var ue *userError
 	if errors.As(err, &ue) {
+		if ue.plural {
+			return c.ReplyText(ctx, msgs.N(c.lang, ue.key, ue.n, ue.args...))
+		}
 		return c.reply(ctx, ue.key, ue.args...)
 	}
 	return err

@@ -184,6 +184,9 @@ func enrol(t testing.TB, fx *fixture, p planner) {
 	contains(t, fx.dm(p.user, p.muni), "3/5")
 	fx.click(p.user, "@"+p.user, "wol.answer", "role|"+p.role)
 	contains(t, lastTo(fx.chat, p.user), "4/5")
+	if q := lastTo(fx.chat, p.user); strings.Contains(q, "zwölf") {
+		t.Errorf("goal question speaks of twelve weeks: %q", q)
+	}
 	contains(t, fx.dm(p.user, p.goal), "5/5")
 	contains(t, fx.dm(p.user, p.slots), "Bitte prüfen Sie Ihre Angaben")
 	contains(t, fx.dm(p.user, "ja"), "Sie sind angemeldet")
@@ -214,7 +217,10 @@ func TestFullFlow(t *testing.T) {
 		t.Errorf("a feasible region shows issues:\n%s", preview)
 	}
 	confirm := fx.say("admin", adminChannel, "/wol bestätigen rheinland")
-	contains(t, confirm, "1 Kreise (`rheinland-1`)")
+	contains(t, confirm, "1 Kreis (`rheinland-1`)")
+	if strings.Contains(confirm, "Personen auf der Warteliste") {
+		t.Errorf("confirm without a waitlist mentions it: %q", confirm)
+	}
 
 	var channel chattest.Call
 	for _, c := range fx.chat.Calls() {
@@ -247,12 +253,27 @@ func TestFullFlow(t *testing.T) {
 	contains(t, posts[3], "**Woche 2 von 2**")
 	contains(t, posts[3], "Moderation diese Woche: @bernd")
 	contains(t, posts[3], "**Rückblick.**")
-	contains(t, posts[5], "Wie möchten Sie weitermachen?")
-	contains(t, fx.click("carla", "wol-rheinland-1", "wol.next", "rheinland-1|together"), "weitere 12 Wochen")
+	contains(t, posts[5], "Das waren 2 Wochen gemeinsam")
+	for _, p := range posts {
+		if strings.Contains(p, "zwölf") || strings.Contains(p, "12 Wochen") {
+			t.Errorf("a round of two weeks speaks of twelve: %q", p)
+		}
+	}
+	var cont adapters.Message
+	for _, c := range fx.chat.Calls() {
+		if c.Op == chattest.OpPost && c.Msg.Key == "wol:rheinland-1:2:continue" {
+			cont = c.Msg
+		}
+	}
+	if len(cont.Buttons) != 3 || cont.Buttons[0].Label != "Weitere 2 Wochen zusammen" || cont.Buttons[0].Command != "/wol fortsetzung zusammen" {
+		t.Errorf("continue buttons %+v", cont.Buttons)
+	}
+	contains(t, fx.click("carla", "wol-rheinland-1", "wol.next", "rheinland-1|together"), "weitere 2 Wochen")
 	contains(t, fx.say("dilek", "wol-rheinland-1", "/wol treffen ja"), "Woche 2 hat stattgefunden")
 
 	ov := fx.say("admin", adminChannel, "/wol übersicht")
-	contains(t, ov, "1 aktive Kreise · 5 Mitglieder · Treffen: 2 stattgefunden, 0 ausgefallen")
+	// The last week is over: the circle is finished, not active.
+	contains(t, ov, "0 aktive Kreise, 1 abgeschlossener Kreis · 0 Mitglieder · Treffen: 2 stattgefunden, 0 ausgefallen")
 	contains(t, ov, "Fortsetzung: 1× zusammen")
 	contains(t, fx.say("emil", "allgemein", "/wol ich"), "im Kreis `rheinland-1`")
 	if fx.chat.Duplicates != 0 {
@@ -368,7 +389,9 @@ func TestEnrolmentAfterCloseAndStalePreview(t *testing.T) {
 	contains(t, fx.say("dilek", "allgemein", "/wol verlassen"), "abgemeldet")
 	contains(t, fx.say("admin", adminChannel, "/wol bestätigen rheinland"), "vorschau rheinland")
 	contains(t, fx.say("admin", adminChannel, "/wol vorschau rheinland"), "3 Personen, 0 Kreise, Warteliste: 3")
-	contains(t, fx.say("admin", adminChannel, "/wol bestätigen rheinland"), "0 Kreise")
+	confirm := fx.say("admin", adminChannel, "/wol bestätigen rheinland")
+	contains(t, confirm, "kein Kreis zustande gekommen")
+	contains(t, confirm, "Die 3 Personen auf der Warteliste")
 	contains(t, lastDM(fx.chat, "anna").Text, "Warteliste")
 }
 
@@ -469,7 +492,7 @@ func TestLeaveReplacesFromWaitlistThenOffersMerge(t *testing.T) {
 		t.Errorf("invited into circle 2: %v", invited)
 	}
 	ov := fx.say("admin", adminChannel, "/wol übersicht rheinland")
-	contains(t, ov, "1 aktive Kreise · 5 Mitglieder")
+	contains(t, ov, "1 aktiver Kreis · 5 Mitglieder")
 	contains(t, ov, "Ausgestiegen: 2 · Warteliste: 0")
 	contains(t, ov, "`rheinland-1` · zusammengelegt mit `rheinland-2`")
 }
@@ -491,7 +514,7 @@ func TestRestartContinuesCompanion(t *testing.T) {
 	waitFor(t, 10*time.Second, "reminder after restart", func() bool {
 		return slices.ContainsFunc(chat2.Posts("wol-rheinland-1"), func(p string) bool { return strings.Contains(p, "**Woche 1 von 2**") })
 	})
-	contains(t, fx2.say("admin", adminChannel, "/wol übersicht rheinland"), "1 aktive Kreise · 5 Mitglieder")
+	contains(t, fx2.say("admin", adminChannel, "/wol übersicht rheinland"), "1 aktiver Kreis · 5 Mitglieder")
 	contains(t, fx2.say("anna", "allgemein", "/wol ich"), "im Kreis `rheinland-1`")
 	if n := chat2.Count(chattest.OpChannel); n != 0 {
 		t.Errorf("%d channels created after the restart", n)

@@ -77,27 +77,39 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 	if round.N == 0 {
 		sb.WriteString("\n" + c.t("ov_no_round"))
 	} else {
-		sb.WriteString("\n" + c.t("ov_round", "n", round.N, "status", c.t("status_"+round.Status), "count", enrolled.Val()))
+		sb.WriteString("\n" + c.t("ov_round", "n", round.N, "status", c.t("status_"+round.Status),
+			"count_n", msgs.N(c.lang, "n_enrolments", int(enrolled.Val()))))
 	}
-	active, members, held, missed := 0, 0, 0, 0
+	active, finished, members, held, missed := 0, 0, 0, 0, 0
+	weeks := tally(checkins.Val())
+	now := f.now()
 	var lines []string
 	for _, circle := range all {
-		h, m := 0, 0
+		h, m, answered := 0, 0, 0
 		for week := 1; week <= circle.Weeks; week++ {
-			switch checkins.Val()[fmt.Sprintf("%d:%d", circle.N, week)] {
-			case "yes":
+			a := weeks[circle.N][week]
+			if a.held() {
 				h++
-			case "no":
+			}
+			if a.missed() {
 				m++
 			}
+			answered += a.yes + a.no
 		}
 		held, missed = held+h, missed+m
 		if circle.Status != circleActive {
 			lines = append(lines, c.t("ov_circle_merged", "id", circle.ID(), "target", r.ID+"-"+strconv.Itoa(circle.MergedInto)))
 			continue
 		}
-		active++
-		members += len(circle.Members)
+		state := c.t("ov_state_running")
+		if !now.Before(circleEnd(&circle)) {
+			// Past its last meeting: finished, whatever its record's status says.
+			state = c.t("ov_state_finished")
+			finished++
+		} else {
+			active++
+			members += len(circle.Members)
+		}
 		var together, newmix, end int
 		prefix := strconv.Itoa(circle.N) + ":"
 		for key, v := range cont.Val() {
@@ -112,15 +124,20 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 				}
 			}
 		}
-		line := c.t("ov_circle", "id", circle.ID(), "slot", slotShort(c.lang, circle.Slot), "count", len(circle.Members),
-			"held", h, "missed", m, "weeks_n", msgs.N(c.lang, "n_weeks", circle.Weeks))
+		line := c.t("ov_circle", "id", circle.ID(), "state", state, "slot", slotShort(c.lang, circle.Slot),
+			"count_n", msgs.N(c.lang, "n_members", len(circle.Members)), "held", h, "missed", m,
+			"weeks_n", msgs.N(c.lang, "n_weeks", circle.Weeks), "answers_n", msgs.N(c.lang, "n_answers", answered))
 		if together+newmix+end > 0 {
 			line += " · " + c.t("ov_continue", "together", together, "newmix", newmix, "end", end)
 		}
 		lines = append(lines, line)
 	}
-	sb.WriteString("\n" + c.t("ov_totals", "circles", active, "members", members, "held", held, "missed", missed,
-		"dropouts", round.Dropouts, "waiting", waiting.Val()))
+	circles := msgs.N(c.lang, "n_active_circles", active)
+	if finished > 0 {
+		circles += ", " + msgs.N(c.lang, "n_finished_circles", finished)
+	}
+	sb.WriteString("\n" + c.t("ov_totals", "circles_n", circles, "members_n", msgs.N(c.lang, "n_members", members),
+		"held", held, "missed", missed, "dropouts", round.Dropouts, "waiting", waiting.Val()))
 	for _, l := range lines {
 		sb.WriteString("\n- " + l)
 	}

@@ -43,6 +43,25 @@ func TestParseSlots(t *testing.T) {
 		{"weekend", "Samstag vormittag", nil, "err_slots_weekend"},
 		{"nonsense", "irgendwann", nil, "err_slots_word"},
 		{"empty", "  ", nil, "err_slots_empty"},
+		// Natural answers (issue 10, item 12).
+		{"clock times", "Do 14 Uhr, Mo 9 Uhr", []string{"mo-am", "do-pm"}, ""},
+		{"clock with minutes", "Mittwoch 12:00", []string{"mi-mid"}, ""},
+		{"clock with dot", "Fr 9.00 Uhr", []string{"fr-am"}, ""},
+		{"um and uhr", "dienstags um 14 Uhr", []string{"di-pm"}, ""},
+		{"weekday adverb and part", "dienstags nachmittags", []string{"di-pm"}, ""},
+		{"mondays mornings", "montags vormittags", []string{"mo-am"}, ""},
+		{"compound word", "Dienstagnachmittag und Freitagvormittag", []string{"di-pm", "fr-am"}, ""},
+		{"compound adverb", "mittwochvormittags", []string{"mi-am"}, ""},
+		{"every", "jeden Montag vormittag", []string{"mo-am"}, ""},
+		{"range of hours", "Di 9-13 Uhr", []string{"di-am", "di-mid"}, ""},
+		{"range with bis", "Do von 12 bis 16 Uhr", []string{"do-mid", "do-pm"}, ""},
+		{"from an hour", "Mo ab 11 Uhr", []string{"mo-mid", "mo-pm"}, ""},
+		{"english clock", "Thursday 2pm, Monday 9 am", []string{"mo-am", "do-pm"}, ""},
+		{"english compact codes", "mon-am, thu-pm", []string{"mo-am", "do-pm"}, ""},
+		{"hour outside meeting times", "Mo 20 Uhr", nil, "err_slots_hour"},
+		{"range without a meeting time", "Mo 15-17 Uhr", nil, "err_slots_hour"},
+		{"hour without day", "14 Uhr", nil, "err_slots_part_first"},
+		{"nonsense number", "Mo 99", nil, "err_slots_hour"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,7 +33,7 @@ import (
 // entries, its check-ins, continuation answers, marks and channel index entry. When a round is
 // confirmed, its enrolments, preview and waitlist (their contents live on in the circles)
 // get a Redis TTL of the last circle's end plus the retention. Check-ins ("met: yes/no") are
-// per circle, not per person.
+// kept per member ("<n>:<week>:<person key>") and forgotten with the person.
 //
 // Forgetting removes the person from all of that. Leaving a running circle this way is
 // treated like /wol verlassen, except that the circle is told without a name: the seat is
@@ -385,6 +385,10 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 		if err != nil {
 			return err
 		}
+		checkins, err := f.st.hfields(ctx, k.checkins, "*:*:"+globEscape(person), nil)
+		if err != nil {
+			return err
+		}
 		_, err = f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, k.incircle, person)
 			if len(marks) > 0 {
@@ -392,6 +396,9 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 			}
 			if len(cont) > 0 {
 				p.HDel(ctx, k.cont, cont...)
+			}
+			if len(checkins) > 0 {
+				p.HDel(ctx, k.checkins, checkins...)
 			}
 			return nil
 		})

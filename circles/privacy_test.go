@@ -240,6 +240,8 @@ func (w *world) takePart() (impulseTitle string) {
 	w.say("admin", adminChannel, "/wol vorschau rheinland")
 	contains(t, w.say("admin", adminChannel, "/wol bestätigen rheinland"), "rheinland-1")
 	contains(t, w.say(annaName, "allgemein", "/wol ich"), "rheinland-1")
+	// Her check-in is hers: it must go with her (issue 10, item 10 keeps check-ins per member).
+	contains(t, w.click(annaName, "wol-rheinland-1", "wol.met", "rheinland-1|1|yes"), "stattgefunden")
 	// anna also has an enrolment dialog open for nothing in particular: the state of a dialog.
 	return imp.Title
 }
