@@ -423,10 +423,17 @@ func (f *Feature) formerPartners(ctx context.Context, k rkeys) (map[string][]str
 	return out, nil
 }
 
+// recomputeWords ask /wol vorschau to compute the preview again, dropping the admin's moves.
+var recomputeWords = map[string]bool{"neu": true, "new": true, "recompute": true, "neuberechnen": true}
+
+// previewCmd shows the round's preview: "/wol vorschau <region>". A preview the admin has
+// adjusted with /wol verschieben is shown as it is, never recomputed behind their back;
+// "/wol vorschau <region> neu" computes it afresh and says that the moves are gone.
 func (f *Feature) previewCmd(ctx context.Context, c *call, args []string) error {
-	if len(args) != 1 {
+	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && !recomputeWords[strings.ToLower(args[1])]) {
 		return refuse("err_preview_args")
 	}
+	recompute := len(args) == 2
 	r, err := f.adminRegion(ctx, c, args[0])
 	if err != nil {
 		return err
@@ -438,6 +445,17 @@ func (f *Feature) previewCmd(ctx context.Context, c *call, args []string) error 
 	}
 	if round.Status != statusOpen && round.Status != statusClosed {
 		return refuse("err_no_round", "region", r.ID)
+	}
+	old, err := f.st.loadPreview(ctx, k)
+	if err != nil {
+		return err
+	}
+	adjusted := old != nil && old.Adjusted
+	if adjusted && !recompute {
+		if old.Ver != round.Ver {
+			return refuse("err_preview_adjusted_stale", "region", r.ID)
+		}
+		return f.showAdjusted(ctx, c, r, k, round, old)
 	}
 	people, res, err := f.matchRound(ctx, k, round)
 	if err != nil {
@@ -467,7 +485,32 @@ func (f *Feature) previewCmd(ctx context.Context, c *call, args []string) error 
 	for i, mc := range res.Circles {
 		issues[i] = mc.Issues
 	}
-	return c.ReplyText(ctx, f.renderPreview(c, r, round, p, byKey, issues))
+	text := f.renderPreview(c, r, round, p, byKey, issues)
+	if adjusted {
+		text = c.t("preview_recomputed") + "\n\n" + text
+	}
+	return c.ReplyText(ctx, text)
+}
+
+// showAdjusted shows a stored, adjusted preview as it is, with each circle's issues.
+func (f *Feature) showAdjusted(ctx context.Context, c *call, r *regionRec, k rkeys, round *roundRec, p *preview) error {
+	people, err := f.st.enrolments(ctx, k)
+	if err != nil {
+		return err
+	}
+	people = slices.DeleteFunc(people, func(e enrolment) bool { return e.Paused })
+	byKey := indexPeople(people)
+	former, err := f.formerPartners(ctx, k)
+	if err != nil {
+		return err
+	}
+	issues := make([][]match.Issue, len(p.Circles))
+	for i, pc := range p.Circles {
+		if _, issues[i], err = assess(pc.Members, byKey, k.region, former, round); err != nil {
+			return err
+		}
+	}
+	return c.ReplyText(ctx, c.t("preview_adjusted", "region", r.ID)+"\n\n"+f.renderPreview(c, r, round, p, byKey, issues))
 }
 
 func indexPeople(people []enrolment) map[string]*enrolment {
@@ -642,6 +685,7 @@ func (f *Feature) move(ctx context.Context, c *call, r *regionRec, k rkeys, p *p
 	}
 	p.Waitlist = slices.DeleteFunc(p.Waitlist, func(w previewWaiting) bool { return w.Key == pk })
 	p.Circles[target-1].Members = append(p.Circles[target-1].Members, pk)
+	p.Adjusted = true
 	people, err := f.st.enrolments(ctx, k)
 	if err != nil {
 		return err
@@ -672,7 +716,7 @@ func (f *Feature) move(ctx context.Context, c *call, r *regionRec, k rkeys, p *p
 	if e := byKey[pk]; e != nil {
 		name = e.Name
 	}
-	text := c.t("reply_moved", "name", adapters.Escape(name), "n", target) + "\n\n" +
+	text := c.t("reply_moved", "name", adapters.Escape(name), "n", target, "region", r.ID) + "\n\n" +
 		f.renderPreviewCircle(c, target, p.Circles[target-1], byKey, targetIssues)
 	return c.ReplyText(ctx, text)
 }

@@ -2,6 +2,8 @@ package circles
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,4 +55,72 @@ func TestFinishedCircleIsNotActive(t *testing.T) {
 		t.Errorf("a finished circle counts as active:\n%s", ov)
 	}
 	_ = context.Background()
+}
+
+// Issue 10, item 7: a second look at the preview keeps the admin's moves, and confirm creates
+// the adjusted circles; recomputing is explicit and says that the moves are lost.
+func TestPreviewKeepsMoves(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
+	setupRegion(t, fx, "größe=3-4")
+	people := []planner{
+		{"p1", "Kreis Düren", "planung", "Ein Ziel mit genug Zeichen eins.", "mo-vm"},
+		{"p2", "Stadt Köln", "planung", "Ein Ziel mit genug Zeichen zwei.", "mo-vm"},
+		{"p3", "Stadt Bonn", "leitung", "Ein Ziel mit genug Zeichen drei.", "mo-vm"},
+		{"p4", "Kreis Euskirchen", "planung", "Ein Ziel mit genug Zeichen vier.", "mo-vm, do-nm"},
+		{"p5", "StädteRegion Aachen", "leitung", "Ein Ziel mit genug Zeichen fünf.", "do-nm"},
+		{"p6", "Kreis Heinsberg", "planung", "Ein Ziel mit genug Zeichen sechs.", "do-nm"},
+		{"p7", "Rhein-Erft-Kreis", "planung", "Ein Ziel mit genug Zeichen sieben.", "do-nm, mo-vm"},
+	}
+	for _, p := range people {
+		enrol(t, fx, p)
+	}
+	preview := fx.say("admin", adminChannel, "/wol vorschau rheinland")
+	contains(t, preview, "2 Kreise")
+	// Move p4 into the circle p4 is not in.
+	k := fx.wol.st.rk("rheinland")
+	p, err := fx.wol.st.loadPreview(context.Background(), k)
+	if err != nil || p == nil || len(p.Circles) != 2 {
+		t.Fatalf("preview %+v, %v", p, err)
+	}
+	target := 1
+	if slices.Contains(p.Circles[0].Members, "test:p4") {
+		target = 2
+	}
+	contains(t, fx.say("admin", adminChannel, fmt.Sprintf("/wol verschieben @p4 %d", target)), "ist jetzt in Kreis")
+	again := fx.say("admin", adminChannel, "/wol vorschau rheinland")
+	contains(t, again, "angepasste Vorschau")
+	contains(t, again, "/wol vorschau rheinland neu")
+	p2, _ := fx.wol.st.loadPreview(context.Background(), k)
+	if !slices.Contains(p2.Circles[target-1].Members, "test:p4") {
+		t.Fatalf("a second look lost the move: %+v", p2.Circles)
+	}
+	contains(t, fx.say("admin", adminChannel, "/wol bestätigen rheinland"), "2 Kreise")
+	c := circleOf(t, fx, target)
+	if !c.hasMember("test:p4") {
+		t.Errorf("confirm created the unadjusted circles: circle %d has %+v", target, c.Members)
+	}
+}
+
+// Issue 10, item 7: "/wol vorschau <region> neu" recomputes and warns that moves are lost.
+func TestPreviewRecomputeWarns(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
+	setupRegion(t, fx, "größe=3")
+	for _, p := range []planner{
+		{"p1", "Kreis Düren", "planung", "Ein Ziel mit genug Zeichen eins.", "mo-vm"},
+		{"p2", "Stadt Köln", "planung", "Ein Ziel mit genug Zeichen zwei.", "mo-vm"},
+		{"p3", "Stadt Bonn", "leitung", "Ein Ziel mit genug Zeichen drei.", "mo-vm"},
+		{"p4", "Kreis Euskirchen", "planung", "Ein Ziel mit genug Zeichen vier.", "mo-vm"},
+	} {
+		enrol(t, fx, p)
+	}
+	fx.say("admin", adminChannel, "/wol vorschau rheinland")
+	fx.say("admin", adminChannel, "/wol verschieben @p4 1")
+	contains(t, fx.say("admin", adminChannel, "/wol vorschau rheinland neu"), "Verschiebungen sind verworfen")
+	contains(t, fx.say("admin", adminChannel, "/wol vorschau rheinland jetzt"), "So geht’s")
+	// An enrolment change after a move: no silent recompute, the admin decides.
+	fx.say("admin", adminChannel, "/wol verschieben @p4 1")
+	contains(t, fx.say("p3", "allgemein", "/wol ändern ziel Ein ganz neues Ziel mit Zeichen."), "Ziel")
+	contains(t, fx.say("admin", adminChannel, "/wol vorschau rheinland"), "/wol vorschau rheinland neu")
 }

@@ -40,7 +40,7 @@ var msgs = bot.Catalog{
 			"- `/wol region add <id> \"<Name>\"` · `/wol region <id> kommunen \"Kreis Düren; Stadt Köln\"` · `/wol region liste` · `/wol region rename <id> \"<Name>\"` · `/wol region remove <id>`\n" +
 			"- `/wol admin add @name <region>` · `/wol admin remove @name <region>` · `/wol admin liste` – regionale Admins (nur globale Admins)\n" +
 			"- `/wol runde öffnen <region> [größe=4-5] [wochen=12] [start=2026-12-07] [dauer=60m]` · `/wol runde <region>` · `/wol runde schließen <region>`\n" +
-			"- `/wol vorschau <region>` · `/wol verschieben @name <Kreis-Nr.>` · `/wol bestätigen <region>`\n" +
+			"- `/wol vorschau <region> [neu]` · `/wol verschieben @name <Kreis-Nr.>` · `/wol bestätigen <region>`\n" +
 			"- `/wol übersicht [region]` · `/wol zusammenlegen <kreis> <kreis>`",
 
 		"none":          "noch keine",
@@ -92,20 +92,23 @@ var msgs = bot.Catalog{
 		"slot_none":   "noch ohne gemeinsamen Termin",
 		"date":        "{wd}., {date}",
 
-		"preview_title":       "**Vorschau: {name}, Runde {n}** – {count_n}, {circles_n}, Warteliste: {waiting}",
-		"preview_circle":      "**Kreis {n}** · {slot} · {count_n}",
-		"preview_waitlist":    "**Warteliste**",
-		"preview_footer":      "Anpassen: `/wol verschieben @name <Kreis-Nr.>` · Bestätigen: `/wol bestätigen {region}` – dann lege ich die Kanäle an und begleite die Kreise.",
-		"issue_same_muni":     "{names} kommen aus derselben Kommune ({muni}).",
-		"issue_no_slot.one":   "Nicht alle können {slot}: {names} hat dafür keine Zeit angegeben.",
-		"issue_no_slot.other": "Nicht alle können {slot}: {names} haben dafür keine Zeit angegeben.",
-		"issue_no_slot_any":   "Es gibt keinen Termin, der allen passt.",
-		"issue_repeat":        "Einige waren schon einmal gemeinsam in einem Kreis.",
-		"issue_size":          "Mit {count_n} liegt der Kreis außerhalb der gewünschten Größe.",
-		"issue_other":         "Dieser Kreis erfüllt nicht alle Regeln.",
-		"wait_too_few":        "noch zu wenige Anmeldungen für einen Kreis",
-		"wait_no_fit":         "die Kreisgrößen gehen mit dieser Zahl von Anmeldungen nicht ganz auf",
-		"reply_moved":         "@{name} ist jetzt in Kreis {n}. Zum Bestätigen gilt diese angepasste Vorschau.",
+		"preview_title":              "**Vorschau: {name}, Runde {n}** – {count_n}, {circles_n}, Warteliste: {waiting}",
+		"preview_circle":             "**Kreis {n}** · {slot} · {count_n}",
+		"preview_waitlist":           "**Warteliste**",
+		"preview_footer":             "Anpassen: `/wol verschieben @name <Kreis-Nr.>` · Bestätigen: `/wol bestätigen {region}` – dann lege ich die Kanäle an und begleite die Kreise.",
+		"issue_same_muni":            "{names} kommen aus derselben Kommune ({muni}).",
+		"issue_no_slot.one":          "Nicht alle können {slot}: {names} hat dafür keine Zeit angegeben.",
+		"issue_no_slot.other":        "Nicht alle können {slot}: {names} haben dafür keine Zeit angegeben.",
+		"issue_no_slot_any":          "Es gibt keinen Termin, der allen passt.",
+		"issue_repeat":               "Einige waren schon einmal gemeinsam in einem Kreis.",
+		"issue_size":                 "Mit {count_n} liegt der Kreis außerhalb der gewünschten Größe.",
+		"issue_other":                "Dieser Kreis erfüllt nicht alle Regeln.",
+		"wait_too_few":               "noch zu wenige Anmeldungen für einen Kreis",
+		"wait_no_fit":                "die Kreisgrößen gehen mit dieser Zahl von Anmeldungen nicht ganz auf",
+		"reply_moved":                "@{name} ist jetzt in Kreis {n}. Zum Bestätigen gilt diese angepasste Vorschau; `/wol vorschau {region}` zeigt sie wieder, `/wol vorschau {region} neu` berechnet sie neu (dann gehen Ihre Verschiebungen verloren).",
+		"preview_adjusted":           "Das ist Ihre angepasste Vorschau mit Ihren Verschiebungen. Neu berechnen: `/wol vorschau {region} neu` – Ihre Verschiebungen gehen dabei verloren.",
+		"preview_recomputed":         "Neu berechnet: Ihre bisherigen Verschiebungen sind verworfen.",
+		"err_preview_adjusted_stale": "Seit Ihren Verschiebungen haben sich Anmeldungen geändert, deshalb gilt die angepasste Vorschau nicht mehr. `/wol vorschau {region} neu` berechnet sie neu – Ihre Verschiebungen gehen dabei verloren.",
 
 		"reply_confirmed.one":           "Die Runde für **{name}** ist bestätigt: 1 Kreis ({ids}) mit eigenem Kanal, Begrüßung und wöchentlicher Begleitung.",
 		"reply_confirmed.other":         "Die Runde für **{name}** ist bestätigt: {n} Kreise ({ids}), jeweils mit eigenem Kanal, Begrüßung und wöchentlicher Begleitung.",
@@ -238,7 +241,7 @@ var msgs = bot.Catalog{
 		"err_opt_weeks":           "„{value}“ passt nicht als Zahl der Wochen: bitte 1 bis 52, z. B. `wochen=12`.",
 		"err_opt_start":           "„{value}“ passt nicht als Startdatum: bitte ein Datum ab heute, z. B. `start=2026-12-07` oder `start=7.12.2026`.",
 		"err_opt_length":          "„{value}“ passt nicht als Dauer: bitte 15 Minuten bis 4 Stunden, z. B. `dauer=60m`.",
-		"err_preview_args":        "So geht’s: `/wol vorschau <region>`.",
+		"err_preview_args":        "So geht’s: `/wol vorschau <region>` oder, um neu zu berechnen, `/wol vorschau <region> neu`.",
 		"err_confirm_args":        "So geht’s: `/wol bestätigen <region>`.",
 		"err_no_preview":          "Für `{region}` gibt es noch keine Vorschau. Bitte zuerst `/wol vorschau {region}`.",
 		"err_preview_stale":       "Seit der Vorschau haben sich Anmeldungen geändert. Bitte sehen Sie sich die Vorschau noch einmal an: `/wol vorschau {region}`.",
@@ -313,7 +316,7 @@ var msgs = bot.Catalog{
 			"- `/wol region add <id> \"<Name>\"` · `/wol region <id> municipalities \"Kreis Düren; Stadt Köln\"` · `/wol region list` · `/wol region rename <id> \"<Name>\"` · `/wol region remove <id>`\n" +
 			"- `/wol admin add @name <region>` · `/wol admin remove @name <region>` · `/wol admin list` – regional admins (global admins only)\n" +
 			"- `/wol round open <region> [size=4-5] [weeks=12] [start=2026-12-07] [length=60m]` · `/wol round <region>` · `/wol round close <region>`\n" +
-			"- `/wol preview <region>` · `/wol move @name <circle no.>` · `/wol confirm <region>`\n" +
+			"- `/wol preview <region> [new]` · `/wol move @name <circle no.>` · `/wol confirm <region>`\n" +
 			"- `/wol overview [region]` · `/wol merge <circle> <circle>`",
 
 		"none":          "none yet",
@@ -365,20 +368,23 @@ var msgs = bot.Catalog{
 		"slot_none":   "without a common time yet",
 		"date":        "{wd} {date}",
 
-		"preview_title":       "**Preview: {name}, round {n}** – {count_n}, {circles_n}, waitlist: {waiting}",
-		"preview_circle":      "**Circle {n}** · {slot} · {count_n}",
-		"preview_waitlist":    "**Waitlist**",
-		"preview_footer":      "Adjust: `/wol move @name <circle no.>` · Confirm: `/wol confirm {region}` – then I create the channels and accompany the circles.",
-		"issue_same_muni":     "{names} come from the same municipality ({muni}).",
-		"issue_no_slot.one":   "Not everyone can make {slot}: {names} did not give that time.",
-		"issue_no_slot.other": "Not everyone can make {slot}: {names} did not give that time.",
-		"issue_no_slot_any":   "There is no time that suits everyone.",
-		"issue_repeat":        "Some of them were in a circle together before.",
-		"issue_size":          "With {count_n} the circle is outside the chosen size.",
-		"issue_other":         "This circle does not meet every rule.",
-		"wait_too_few":        "too few enrolments for a circle yet",
-		"wait_no_fit":         "the circle sizes don't quite work out with this number of enrolments",
-		"reply_moved":         "@{name} is now in circle {n}. Confirming uses this adjusted preview.",
+		"preview_title":              "**Preview: {name}, round {n}** – {count_n}, {circles_n}, waitlist: {waiting}",
+		"preview_circle":             "**Circle {n}** · {slot} · {count_n}",
+		"preview_waitlist":           "**Waitlist**",
+		"preview_footer":             "Adjust: `/wol move @name <circle no.>` · Confirm: `/wol confirm {region}` – then I create the channels and accompany the circles.",
+		"issue_same_muni":            "{names} come from the same municipality ({muni}).",
+		"issue_no_slot.one":          "Not everyone can make {slot}: {names} did not give that time.",
+		"issue_no_slot.other":        "Not everyone can make {slot}: {names} did not give that time.",
+		"issue_no_slot_any":          "There is no time that suits everyone.",
+		"issue_repeat":               "Some of them were in a circle together before.",
+		"issue_size":                 "With {count_n} the circle is outside the chosen size.",
+		"issue_other":                "This circle does not meet every rule.",
+		"wait_too_few":               "too few enrolments for a circle yet",
+		"wait_no_fit":                "the circle sizes don't quite work out with this number of enrolments",
+		"reply_moved":                "@{name} is now in circle {n}. Confirming uses this adjusted preview; `/wol preview {region}` shows it again, `/wol preview {region} new` computes it afresh (your moves are lost then).",
+		"preview_adjusted":           "This is your adjusted preview, with your moves. To compute it afresh: `/wol preview {region} new` – your moves are lost then.",
+		"preview_recomputed":         "Computed afresh: your earlier moves are discarded.",
+		"err_preview_adjusted_stale": "Enrolments have changed since your moves, so the adjusted preview no longer applies. `/wol preview {region} new` computes it afresh – your moves are lost then.",
 
 		"reply_confirmed.one":           "The round for **{name}** is confirmed: 1 circle ({ids}) with its own channel, a welcome and weekly support.",
 		"reply_confirmed.other":         "The round for **{name}** is confirmed: {n} circles ({ids}), each with its own channel, a welcome and weekly support.",
@@ -511,7 +517,7 @@ var msgs = bot.Catalog{
 		"err_opt_weeks":           "“{value}” doesn't work as a number of weeks: please 1 to 52, e.g. `weeks=12`.",
 		"err_opt_start":           "“{value}” doesn't work as a start date: please a date from today on, e.g. `start=2026-12-07`.",
 		"err_opt_length":          "“{value}” doesn't work as a length: please 15 minutes to 4 hours, e.g. `length=60m`.",
-		"err_preview_args":        "Like this: `/wol preview <region>`.",
+		"err_preview_args":        "Like this: `/wol preview <region>`, or `/wol preview <region> new` to compute it afresh.",
 		"err_confirm_args":        "Like this: `/wol confirm <region>`.",
 		"err_no_preview":          "There is no preview for `{region}` yet. Please run `/wol preview {region}` first.",
 		"err_preview_stale":       "Enrolments have changed since the preview. Please preview again: `/wol preview {region}`.",

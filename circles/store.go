@@ -110,7 +110,8 @@ type roundRec struct {
 
 // preview is a stored matcher proposal for the current round.
 type preview struct {
-	Ver      int64            `json:"ver"` // round ver it was computed for
+	Ver      int64            `json:"ver"`                // round ver it was computed for
+	Adjusted bool             `json:"adjusted,omitempty"` // an admin moved someone: never recompute silently
 	Circles  []previewCircle  `json:"circles"`
 	Waitlist []previewWaiting `json:"waitlist"`
 }
