@@ -16,8 +16,10 @@ import (
 )
 
 // The enrolment dialog runs in the direct conversation with the bot, one question at a time:
-// region → municipality → role → goal → availability → confirm. Its state is a hash per person
-// (fields step, region, muni, role, goal, slots), so any replica can take the next answer and
+// region → municipality → role → goal → availability → confirm. "nein" at the confirmation
+// asks what to correct (step fix); the corrected answer leads straight back to the
+// confirmation. Its state is a hash per person (fields step, region, muni, role, goal, slots,
+// fix), so any replica can take the next answer and
 // a restart loses nothing. Every question has buttons where they make sense and always a text
 // answer; a button carries the step it belongs to, so a click on an older question is
 // recognised instead of answering the current one.
@@ -29,7 +31,24 @@ const (
 	stepGoal    = "goal"
 	stepSlots   = "slots"
 	stepConfirm = "confirm"
+	stepFix     = "fix" // which answer to correct, after "nein" at the confirmation
 )
+
+// fixSteps are the answers that can be corrected, in the order they are offered.
+var fixSteps = []string{stepRegion, stepMuni, stepRole, stepGoal, stepSlots}
+
+// fixWords map what a person may answer to "what would you like to correct?" to a step.
+var fixWords = map[string]string{
+	"region": stepRegion, "regionen": stepRegion,
+	"kommune": stepMuni, "municipality": stepMuni, "gemeinde": stepMuni, "stadt": stepMuni, "kreis": stepMuni,
+	"rolle": stepRole, "role": stepRole,
+	"ziel": stepGoal, "goal": stepGoal,
+	"zeiten": stepSlots, "zeit": stepSlots, "times": stepSlots, "time": stepSlots, "verfügbarkeit": stepSlots,
+	"verfuegbarkeit": stepSlots, "availability": stepSlots, "termine": stepSlots,
+}
+
+// backWords at the correction question return to the confirmation unchanged.
+var backWords = map[string]bool{"nichts": true, "nothing": true, "zurück": true, "zurueck": true, "back": true, "passt": true}
 
 // dialogTTL is how long an unfinished enrolment dialog is kept after its last answer.
 const dialogTTL = 14 * 24 * time.Hour
@@ -59,6 +78,9 @@ var noWords = map[string]bool{"nein": true, "no": true, "n": true, "abbrechen": 
 type dialog struct {
 	Step, Region, Muni, Role, Goal string
 	Slots                          []string
+	// Fix is set while one answer is being corrected: the next answer returns to the
+	// confirmation instead of going on to the following question.
+	Fix bool
 }
 
 func (f *Feature) dialogOpen(ctx context.Context, person string) (bool, error) {
@@ -77,7 +99,7 @@ func (f *Feature) loadDialog(ctx context.Context, person string) (*dialog, error
 	if m["step"] == "" {
 		return nil, nil
 	}
-	d := &dialog{Step: m["step"], Region: m["region"], Muni: m["muni"], Role: m["role"], Goal: m["goal"]}
+	d := &dialog{Step: m["step"], Region: m["region"], Muni: m["muni"], Role: m["role"], Goal: m["goal"], Fix: m["fix"] == "1"}
 	if m["slots"] != "" {
 		d.Slots = strings.Split(m["slots"], ",")
 	}
@@ -87,8 +109,12 @@ func (f *Feature) loadDialog(ctx context.Context, person string) (*dialog, error
 func (f *Feature) saveDialog(ctx context.Context, person string, d *dialog) error {
 	key := f.st.dialogKey(person)
 	_, err := f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		fix := ""
+		if d.Fix {
+			fix = "1"
+		}
 		p.HSet(ctx, key, "step", d.Step, "region", d.Region, "muni", d.Muni, "role", d.Role, "goal", d.Goal,
-			"slots", strings.Join(d.Slots, ","))
+			"slots", strings.Join(d.Slots, ","), "fix", fix)
 		p.Expire(ctx, key, dialogTTL)
 		return nil
 	})
@@ -301,8 +327,17 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 			"role", c.t("role_"+d.Role), "goal", adapters.Escape(d.Goal), "slots", slotList(c.lang, d.Slots))
 		msg.Buttons = []adapters.Button{
 			{ID: "wol.answer", Label: c.t("btn_enrol"), Value: stepConfirm + "|ja", Style: adapters.StylePrimary, Command: c.t("cmd_enrol")},
-			{ID: "wol.answer", Label: c.t("btn_cancel"), Value: stepConfirm + "|nein", Style: adapters.StyleDanger, Command: c.t("cmd_cancel")},
+			{ID: "wol.answer", Label: c.t("btn_correct"), Value: stepConfirm + "|nein", Command: c.t("cmd_correct")},
+			{ID: "wol.answer", Label: c.t("btn_cancel"), Value: stepConfirm + "|abbrechen", Style: adapters.StyleDanger, Command: c.t("cmd_cancel")},
 		}
+	case stepFix:
+		msg.Text = c.t("q_fix")
+		for _, step := range fixSteps {
+			label := c.t("fix_" + step)
+			msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepFix, label, strings.ToLower(label)))
+		}
+		msg.Buttons = append(msg.Buttons, adapters.Button{ID: "wol.answer", Label: c.t("btn_cancel_enrolment"),
+			Value: stepFix + "|abbrechen", Style: adapters.StyleDanger, Command: c.t("cmd_cancel")})
 	}
 	return msg, nil
 }
@@ -343,6 +378,10 @@ func (f *Feature) answer(ctx context.Context, c *call, text, step string) error 
 		if i < 0 {
 			return refuse("err_answer_region", "answer", adapters.Escape(text))
 		}
+		if d.Fix && open[i].ID == d.Region {
+			d.Step, d.Fix = stepConfirm, false // the same region: the municipality still holds
+			break
+		}
 		d.Region, d.Step = open[i].ID, stepMuni
 	case stepMuni:
 		r, err := f.st.region(ctx, d.Region)
@@ -356,39 +395,64 @@ func (f *Feature) answer(ctx context.Context, c *call, text, step string) error 
 		if i < 0 {
 			return refuse("err_answer_muni", "answer", adapters.Escape(text), "name", adapters.Escape(r.Name))
 		}
-		d.Muni, d.Step = r.Municipalities[i], stepRole
+		d.Muni, d.Step = r.Municipalities[i], d.next(stepRole)
 	case stepRole:
 		role, ok := parseRole(text)
 		if !ok {
 			return refuse("err_answer_role", "answer", adapters.Escape(text))
 		}
-		d.Role, d.Step = role, stepGoal
+		d.Role, d.Step = role, d.next(stepGoal)
 	case stepGoal:
 		goal, err := checkGoal(text)
 		if err != nil {
 			return err
 		}
-		d.Goal, d.Step = goal, stepSlots
+		d.Goal, d.Step = goal, d.next(stepSlots)
 	case stepSlots:
 		slots, err := f.checkSlots(text)
 		if err != nil {
 			return err
 		}
-		d.Slots, d.Step = slots, stepConfirm
+		d.Slots, d.Step = slots, d.next(stepConfirm)
 	case stepConfirm:
 		switch {
 		case yesWords[word]:
 			return f.enrol(ctx, c, d)
-		case noWords[word]:
+		case word == "stop":
 			return f.cancelDialog(ctx, c)
+		case noWords[word]:
+			d.Step = stepFix
 		default:
 			return refuse("err_answer_confirm")
+		}
+	case stepFix:
+		step := fixWords[word]
+		if i, err := strconv.Atoi(word); err == nil && i >= 1 && i <= len(fixSteps) {
+			step = fixSteps[i-1]
+		}
+		switch {
+		case backWords[word]:
+			d.Step = stepConfirm
+		case step != "":
+			d.Step, d.Fix = step, true
+		default:
+			return refuse("err_answer_fix", "answer", adapters.Escape(text))
 		}
 	}
 	if err := f.saveDialog(ctx, c.person(), d); err != nil {
 		return err
 	}
 	return f.ask(ctx, c, d)
+}
+
+// next is the step after an answer: the following question, or straight back to the
+// confirmation while an answer is being corrected.
+func (d *dialog) next(step string) string {
+	if d.Fix {
+		d.Fix = false
+		return stepConfirm
+	}
+	return step
 }
 
 // pick finds the option an answer means: its number (1-based), a name equal to it ignoring
@@ -631,8 +695,22 @@ func (f *Feature) pause(ctx context.Context, c *call, on bool) error {
 	return refuse("err_not_enrolled")
 }
 
-// leave takes the person out of a round, a circle or a waitlist.
-func (f *Feature) leave(ctx context.Context, c *call) error {
+// leaveWords answer the question whether to leave a running circle: "/wol verlassen ja".
+var leaveWords = map[string]string{
+	"ja": "yes", "yes": "yes", "j": "yes", "y": "yes", "bestätigen": "yes", "bestaetigen": "yes", "confirm": "yes",
+	"nein": "no", "no": "no", "n": "no", "abbrechen": "no", "cancel": "no",
+}
+
+// leave takes the person out of a round, a circle or a waitlist. Leaving a running circle is
+// asked first ("/wol verlassen ja" or the button confirms); the others take effect at once.
+func (f *Feature) leave(ctx context.Context, c *call, args []string) error {
+	answer := ""
+	if len(args) > 0 {
+		answer = leaveWords[strings.ToLower(args[0])]
+		if len(args) > 1 || answer == "" {
+			return refuse("err_leave_args")
+		}
+	}
 	places, err := f.locate(ctx, c.person())
 	if err != nil {
 		return err
@@ -640,7 +718,13 @@ func (f *Feature) leave(ctx context.Context, c *call) error {
 	for _, w := range places {
 		switch {
 		case w.circle != nil:
-			return f.leaveCircle(ctx, c, w.k, w.circle.N)
+			switch answer {
+			case "yes":
+				return f.leaveCircle(ctx, c, w.k, w.circle.N)
+			case "no":
+				return c.reply(ctx, "reply_leave_kept")
+			}
+			return f.askLeave(ctx, c, w.circle)
 		case w.enrolled != nil:
 			res, err := unenrolScript.Run(ctx, f.st.s.Client, []string{w.k.round, w.k.enrol}, c.person()).Text()
 			if err != nil {
@@ -659,6 +743,36 @@ func (f *Feature) leave(ctx context.Context, c *call) error {
 		}
 	}
 	return refuse("err_not_enrolled")
+}
+
+// askLeave asks whether the person really wants to leave circle; buttons and text twins.
+func (f *Feature) askLeave(ctx context.Context, c *call, circle *circleRec) error {
+	return c.Reply(ctx, adapters.Message{
+		Text: c.t("q_leave", "id", circle.ID()),
+		Buttons: []adapters.Button{
+			{ID: "wol.leave", Label: c.t("btn_leave_yes"), Value: circle.ID() + "|yes", Style: adapters.StyleDanger, Command: c.t("cmd_leave_yes")},
+			{ID: "wol.leave", Label: c.t("btn_leave_no"), Value: circle.ID() + "|no", Command: c.t("cmd_leave_no")},
+		},
+	})
+}
+
+// leaveAnswer takes a click on the leave question of circle id; a click for a circle the
+// person is no longer in is stale.
+func (f *Feature) leaveAnswer(ctx context.Context, c *call, id string, yes bool) error {
+	places, err := f.locate(ctx, c.person())
+	if err != nil {
+		return err
+	}
+	for _, w := range places {
+		if w.circle == nil || w.circle.ID() != id {
+			continue
+		}
+		if !yes {
+			return c.reply(ctx, "reply_leave_kept")
+		}
+		return f.leaveCircle(ctx, c, w.k, w.circle.N)
+	}
+	return refuse("err_stale_button")
 }
 
 // leaveCircle removes the person from circle n, tells the circle kindly (no reasons), and

@@ -258,7 +258,7 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 	case "pause", "resume":
 		return f.pause(ctx, c, sub == "pause")
 	case "leave":
-		return f.leave(ctx, c)
+		return f.leave(ctx, c, args)
 	case "met":
 		return f.metCmd(ctx, c, args)
 	case "continue":
@@ -296,6 +296,12 @@ func (f *Feature) serveAction(ctx context.Context, c *call) error {
 			return refuse("err_stale_button")
 		}
 		return f.recordContinue(ctx, c, id, continueWords[choice])
+	case "wol.leave":
+		id, choice, ok := strings.Cut(c.Event.Value, "|")
+		if !ok {
+			return refuse("err_stale_button")
+		}
+		return f.leaveAnswer(ctx, c, id, choice == "yes")
 	case forgetAction:
 		return f.forgetCmd(ctx, c, nil)
 	case "wol.merge":

@@ -458,7 +458,7 @@ func TestLeaveReplacesFromWaitlistThenOffersMerge(t *testing.T) {
 
 	c1 := circleOf(t, fx, 1)
 	leaver := c1.Members[0].User
-	contains(t, fx.say(leaver, "allgemein", "/wol verlassen"), "Kreis verlassen")
+	contains(t, fx.say(leaver, "allgemein", "/wol verlassen ja"), "Kreis verlassen")
 	posts := fx.chat.Posts(c1.Channel)
 	contains(t, strings.Join(posts, "\n"), "@"+leaver+" hat den Kreis verlassen. Wir danken")
 	contains(t, posts[len(posts)-1], "Herzlich willkommen, @"+newcomer)
@@ -470,7 +470,7 @@ func TestLeaveReplacesFromWaitlistThenOffersMerge(t *testing.T) {
 
 	// The next to leave cannot be replaced: the circle falls below three, the admin gets a merge offer.
 	second := c1.Members[0].User
-	fx.say(second, "allgemein", "/wol verlassen")
+	fx.say(second, "allgemein", "/wol verlassen ja")
 	offer := lastDM(fx.chat, "admin")
 	contains(t, offer.Text, "nur noch 2 Mitglieder")
 	if len(offer.Buttons) != 1 || offer.Buttons[0].Command != "/wol zusammenlegen rheinland-1 rheinland-2" {

@@ -3,11 +3,13 @@ package circles
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wolbot/wolbot/adapters"
 	"github.com/wolbot/wolbot/adapters/chattest"
 	"github.com/wolbot/wolbot/storage/redistest"
 )
@@ -123,4 +125,76 @@ func TestPreviewRecomputeWarns(t *testing.T) {
 	fx.say("admin", adminChannel, "/wol verschieben @p4 1")
 	contains(t, fx.say("p3", "allgemein", "/wol ändern ziel Ein ganz neues Ziel mit Zeichen."), "Ziel")
 	contains(t, fx.say("admin", adminChannel, "/wol vorschau rheinland"), "/wol vorschau rheinland neu")
+}
+
+// Issue 10, item 11: "nein" at the end of the enrolment dialog asks what to correct, keeps
+// every other answer, and returns to the summary after the correction.
+func TestConfirmNoAsksWhatToCorrect(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
+	setupRegion(t, fx, "")
+	fx.say("anna", "allgemein", "/wol join")
+	for _, a := range []string{"rheinland", "Kreis Düren", "Planung", five[0].goal, five[0].slots} {
+		fx.dm("anna", a)
+	}
+	ask := fx.dm("anna", "nein")
+	contains(t, ask, "Was möchten Sie korrigieren?")
+	q := lastDM(fx.chat, "anna")
+	var twins []string
+	for _, b := range q.Buttons {
+		twins = append(twins, b.Command)
+	}
+	for _, want := range []string{"/wol antwort ziel", "/wol antwort zeiten", "/wol abbrechen"} {
+		if !slices.Contains(twins, want) {
+			t.Errorf("correction buttons %v lack the twin %q", twins, want)
+		}
+	}
+	contains(t, fx.dm("anna", "wasauchimmer"), "Was möchten Sie korrigieren")
+	contains(t, fx.dm("anna", "ziel"), "4/5")
+	summary := fx.dm("anna", "Ich möchte Jugendhilfeplanung und Schule besser verzahnen.")
+	contains(t, summary, "Bitte prüfen Sie Ihre Angaben")
+	contains(t, summary, "Ich möchte Jugendhilfeplanung und Schule besser verzahnen.")
+	contains(t, summary, "Kreis Düren")
+	// A correction by button: the times.
+	fx.dm("anna", "nein")
+	fx.click("anna", "@anna", "wol.answer", "fix|zeiten")
+	contains(t, lastTo(fx.chat, "anna"), "5/5")
+	contains(t, fx.dm("anna", "Do 14 Uhr"), "Zeiten: Do nachmittags")
+	contains(t, fx.dm("anna", "ja"), "Sie sind angemeldet")
+	contains(t, fx.say("anna", "allgemein", "/wol ich"), "Ich möchte Jugendhilfeplanung und Schule besser verzahnen.")
+}
+
+// Issue 10, item 11: "/wol verlassen" in a running circle asks first (button and text twin).
+func TestLeaveCircleAsksFirst(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
+	c := confirmedFive(t, fx, "wochen=3")
+	before := dump(t, store)
+	ask := fx.say("anna", "allgemein", "/wol verlassen")
+	contains(t, ask, "wirklich verlassen")
+	contains(t, ask, "/wol verlassen ja")
+	if after := dump(t, store); !maps.Equal(before, after) {
+		t.Fatal("asking changed the state")
+	}
+	var msg adapters.Message
+	for _, call := range fx.chat.Calls() {
+		if call.User == "anna" && len(call.Msg.Buttons) > 0 {
+			msg = call.Msg
+		}
+	}
+	if len(msg.Buttons) != 2 || msg.Buttons[0].ID != "wol.leave" || msg.Buttons[0].Command != "/wol verlassen ja" ||
+		msg.Buttons[1].Command != "/wol verlassen nein" {
+		t.Fatalf("leave buttons %+v", msg.Buttons)
+	}
+	contains(t, fx.say("anna", "allgemein", "/wol verlassen nein"), "Schön, dass Sie bleiben")
+	contains(t, fx.click("anna", "allgemein", "wol.leave", "rheinland-7|yes"), "älteren Nachricht")
+	if !circleOf(t, fx, 1).hasMember("test:anna") {
+		t.Fatal("anna left without confirming")
+	}
+	contains(t, fx.click("anna", "allgemein", "wol.leave", msg.Buttons[0].Value), "Kreis verlassen")
+	if circleOf(t, fx, 1).hasMember("test:anna") {
+		t.Fatal("anna is still a member")
+	}
+	contains(t, fx.say("bernd", "allgemein", "/wol verlassen ja"), "Kreis verlassen")
+	_ = c
 }
