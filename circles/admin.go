@@ -869,7 +869,7 @@ func (f *Feature) startCircle(ctx context.Context, k rkeys, round *roundRec, n i
 	rec := &circleRec{
 		N: n, Region: k.region, Round: round.N, Slot: pc.Slot, Status: circleActive,
 		Week: f.week.Milliseconds(), Length: f.scale(round.Cfg.Length).Milliseconds(), Weeks: round.Cfg.Weeks,
-		Lang: round.Lang, Admin: round.Confirmer,
+		Lang: round.Lang, Admin: round.Confirmer, Max: round.Cfg.Max,
 	}
 	for _, key := range pc.Members {
 		if e := byKey[key]; e != nil {

@@ -869,42 +869,96 @@ func (f *Feature) replace(ctx context.Context, k rkeys, circle *circleRec) (bool
 	return true, err
 }
 
-// offerMerge asks the confirming admin to merge a circle that fell below three members into
-// another active circle of the region, preferring one with the same slot and room.
+// offerMerge asks the confirming admin what to do with a circle that fell below three
+// members. A merge into another running circle of the region is offered only when it keeps
+// the round's maximum size and every member of the small circle can make the other circle's
+// meeting time (the smallest such circle wins); otherwise the admin learns why no circle fits
+// and may dissolve the circle, putting its members on the waitlist or not.
 func (f *Feature) offerMerge(ctx context.Context, k rkeys, small *circleRec) error {
-	all, err := f.st.allCircles(ctx, k)
-	if err != nil {
-		return err
-	}
-	var target *circleRec
-	for i := range all {
-		o := &all[i]
-		if o.N == small.N || o.Status != circleActive || len(o.Members)+len(small.Members) > 12 {
-			continue
-		}
-		better := target == nil ||
-			(o.Slot == small.Slot) && target.Slot != small.Slot ||
-			(o.Slot == small.Slot) == (target.Slot == small.Slot) && len(o.Members) < len(target.Members)
-		if better {
-			target = o
-		}
-	}
 	_, admin, _ := strings.Cut(small.Admin, ":")
 	if admin == "" {
 		return nil
 	}
+	all, err := f.st.allCircles(ctx, k)
+	if err != nil {
+		return err
+	}
+	round, err := f.st.round(ctx, k)
+	if err != nil {
+		return err
+	}
 	lang := small.Lang
+	now := f.now()
+	var target *circleRec
+	var reasons []string
+	for i := range all {
+		o := &all[i]
+		if o.N == small.N || o.Status != circleActive || !now.Before(circleEnd(o)) {
+			continue
+		}
+		if why := mergeMisfit(lang, small, o, round.Cfg.Max); why != "" {
+			reasons = append(reasons, why)
+			continue
+		}
+		if target == nil || len(o.Members) < len(target.Members) {
+			target = o
+		}
+	}
 	count := msgs.N(lang, "n_members", len(small.Members))
-	msg := adapters.Message{Text: msgs.T(lang, "dm_small_no_target", "id", small.ID(), "count_n", count)}
+	var msg adapters.Message
 	if target != nil {
 		msg.Text = msgs.T(lang, "dm_merge_offer", "id", small.ID(), "count_n", count, "target", target.ID(),
 			"slot", slotShort(lang, target.Slot))
 		msg.Buttons = []adapters.Button{{ID: "wol.merge", Label: msgs.T(lang, "btn_merge", "target", target.ID()),
 			Value: small.ID() + "|" + target.ID(), Style: adapters.StylePrimary,
 			Command: msgs.T(lang, "cmd_merge", "id", small.ID(), "target", target.ID())}}
+	} else {
+		msg.Text = msgs.T(lang, "dm_small_no_target", "id", small.ID(), "count_n", count)
+		if len(reasons) > 0 {
+			msg.Text += "\n" + msgs.T(lang, "merge_misfits") + "\n- " + strings.Join(reasons, "\n- ")
+		}
+		msg.Text += "\n\n" + msgs.T(lang, "dm_small_choices", "id", small.ID())
 	}
+	msg.Buttons = append(msg.Buttons,
+		adapters.Button{ID: "wol.dissolve", Label: msgs.T(lang, "btn_dissolve_wait"), Value: small.ID() + "|wait",
+			Command: msgs.T(lang, "cmd_dissolve_wait", "id", small.ID())},
+		adapters.Button{ID: "wol.dissolve", Label: msgs.T(lang, "btn_dissolve"), Value: small.ID() + "|end",
+			Style: adapters.StyleDanger, Command: msgs.T(lang, "cmd_dissolve", "id", small.ID())})
 	_, err = f.chat.DirectMessage(ctx, admin, msg)
 	return err
+}
+
+// maxSize is the largest the circle may grow by a merge: its round's maximum, or fallback
+// (the region's current round) for circles recorded before the maximum was kept.
+func (c *circleRec) maxSize(fallback int) int {
+	switch {
+	case c.Max > 0:
+		return c.Max
+	case fallback > 0:
+		return fallback
+	}
+	return 5
+}
+
+// mergeMisfit says in lang why circle small cannot be merged into target, or "" when it can:
+// together they must keep target's maximum size, and every member of small must be able to
+// make target's meeting time.
+func mergeMisfit(lang string, small, target *circleRec, fallbackMax int) string {
+	total, max := len(small.Members)+len(target.Members), target.maxSize(fallbackMax)
+	if total > max {
+		return msgs.T(lang, "merge_too_big", "target", target.ID(), "count_n", msgs.N(lang, "n_members", total), "max", max)
+	}
+	var missing []string
+	for _, m := range small.Members {
+		if !slices.Contains(m.Slots, target.Slot) {
+			missing = append(missing, "@"+adapters.Escape(m.Name))
+		}
+	}
+	if len(missing) > 0 {
+		return msgs.N(lang, "merge_no_slot", len(missing), "target", target.ID(), "slot", slotShort(lang, target.Slot),
+			"names", strings.Join(missing, ", "))
+	}
+	return ""
 }
 
 func jsonUnmarshal(v string, out any) error {

@@ -103,6 +103,7 @@ var subcommands = map[string]string{
 	"bestätigen": "confirm", "bestaetigen": "confirm", "confirm": "confirm",
 	"übersicht": "overview", "uebersicht": "overview", "overview": "overview",
 	"zusammenlegen": "merge", "merge": "merge",
+	"auflösen": "dissolve", "aufloesen": "dissolve", "dissolve": "dissolve",
 	"join": "join", "mitmachen": "join", "anmelden": "join",
 	"antwort": "answer", "answer": "answer",
 	"abbrechen": "cancel", "cancel": "cancel",
@@ -122,7 +123,7 @@ var subcommands = map[string]string{
 // adminOnly commands need a global or regional admin; which region is checked where the
 // region is known.
 var adminOnly = map[string]bool{
-	"region": true, "admin": true, "preview": true, "move": true, "confirm": true, "overview": true, "merge": true,
+	"region": true, "admin": true, "preview": true, "move": true, "confirm": true, "overview": true, "merge": true, "dissolve": true,
 }
 
 // userError is a problem the user caused: Serve answers it with the catalogue text.
@@ -245,6 +246,8 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 		return f.overviewCmd(ctx, c, args)
 	case "merge":
 		return f.mergeCmd(ctx, c, args)
+	case "dissolve":
+		return f.dissolveCmd(ctx, c, args)
 	case "join":
 		return f.join(ctx, c)
 	case "answer":
@@ -304,6 +307,16 @@ func (f *Feature) serveAction(ctx context.Context, c *call) error {
 		return f.leaveAnswer(ctx, c, id, choice == "yes")
 	case forgetAction:
 		return f.forgetCmd(ctx, c, nil)
+	case "wol.dissolve":
+		id, how, ok := strings.Cut(c.Event.Value, "|")
+		if !ok || (how != "wait" && how != "end") {
+			return refuse("err_stale_button")
+		}
+		args := []string{id}
+		if how == "wait" {
+			args = append(args, "warteliste")
+		}
+		return f.dissolveCmd(ctx, c, args)
 	case "wol.merge":
 		a, b, ok := strings.Cut(c.Event.Value, "|")
 		if !ok {

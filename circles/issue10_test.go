@@ -198,3 +198,70 @@ func TestLeaveCircleAsksFirst(t *testing.T) {
 	contains(t, fx.say("bernd", "allgemein", "/wol verlassen ja"), "Kreis verlassen")
 	_ = c
 }
+
+// buildCircle writes an active circle n of the region rheinland directly, for merge tests.
+func buildCircle(t *testing.T, fx *fixture, n int, slot string, max int, members ...enrolment) *circleRec {
+	t.Helper()
+	k := fx.wol.st.rk("rheinland")
+	rec := &circleRec{N: n, Region: "rheinland", Round: 1, Channel: fmt.Sprintf("ch-%d", n), Slot: slot, Members: members,
+		Status: circleActive, First: time.Now().Add(time.Hour).UnixMilli(), Week: time.Hour.Milliseconds(),
+		Length: time.Minute.Milliseconds(), Weeks: 3, Lang: "de", Admin: "test:admin", Max: max}
+	c, err := fx.wol.st.createCircle(context.Background(), k, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		store := fx.wol.st.s
+		store.Client.HSet(context.Background(), k.incircle, m.Key, n)
+	}
+	return c
+}
+
+func member(name, slots string) enrolment {
+	s, err := parseSlots(slots)
+	if err != nil {
+		panic(err)
+	}
+	return enrolment{Key: "test:" + name, User: name, Name: name, Municipality: "Kommune " + name, Role: "planung",
+		Goal: "Ein Ziel mit genug Zeichen.", Slots: s, Lang: "de"}
+}
+
+// Issue 10, item 8: a merge is offered only when the merged circle keeps the round's maximum
+// and its members share the target's meeting time; otherwise the admin learns why.
+func TestMergeOfferKeepsRules(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
+	fx.say("admin", adminChannel, `/wol region add rheinland "Rheinland"`)
+	k := fx.wol.st.rk("rheinland")
+	small := buildCircle(t, fx, 1, "mo-am", 5, member("a1", "mo-vm"), member("a2", "mo-vm, do-nm"))
+	buildCircle(t, fx, 2, "do-pm", 5, member("b1", "do-nm"), member("b2", "do-nm"), member("b3", "do-nm"))
+	buildCircle(t, fx, 3, "mo-am", 5, member("c1", "mo-vm"), member("c2", "mo-vm"), member("c3", "mo-vm"), member("c4", "mo-vm"))
+
+	if err := fx.wol.offerMerge(context.Background(), k, small); err != nil {
+		t.Fatal(err)
+	}
+	none := lastDM(fx.chat, "admin")
+	contains(t, none.Text, "`rheinland-2` trifft sich Do nachmittags; das kann @a1 nicht")
+	contains(t, none.Text, "`rheinland-3` hätte dann 6 Mitglieder (höchstens 5)")
+	for _, b := range none.Buttons {
+		if b.ID == "wol.merge" {
+			t.Errorf("a merge that breaks the rules is offered: %+v", b)
+		}
+	}
+	contains(t, fx.say("admin", adminChannel, "/wol zusammenlegen rheinland-1 rheinland-2"), "Do nachmittags")
+	contains(t, fx.say("admin", adminChannel, "/wol zusammenlegen rheinland-1 rheinland-3"), "höchstens 5")
+
+	buildCircle(t, fx, 4, "mo-am", 5, member("d1", "mo-vm"), member("d2", "mo-vm, di-vm"), member("d3", "mo-vm"))
+	if err := fx.wol.offerMerge(context.Background(), k, small); err != nil {
+		t.Fatal(err)
+	}
+	offer := lastDM(fx.chat, "admin")
+	contains(t, offer.Text, "mit `rheinland-4`")
+	if len(offer.Buttons) == 0 || offer.Buttons[0].Command != "/wol zusammenlegen rheinland-1 rheinland-4" {
+		t.Fatalf("merge offer buttons %+v", offer.Buttons)
+	}
+	contains(t, fx.click("admin", "@admin", "wol.merge", offer.Buttons[0].Value), "zusammengelegt")
+	if got := circleOf(t, fx, 4); len(got.Members) != 5 {
+		t.Errorf("merged circle has %d members, want 5", len(got.Members))
+	}
+}

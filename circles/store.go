@@ -61,8 +61,9 @@ const (
 
 // Circle statuses.
 const (
-	circleActive = "active"
-	circleMerged = "merged"
+	circleActive    = "active"
+	circleMerged    = "merged"
+	circleDissolved = "dissolved" // ended by an admin after it became too small
 )
 
 // regionRec is one region as admins set it up.
@@ -141,7 +142,8 @@ type circleRec struct {
 	Length     int64       `json:"length"` // ms, scaled like Week
 	Weeks      int         `json:"weeks"`
 	Lang       string      `json:"lang"`
-	Admin      string      `json:"admin"` // person key of the confirming admin (merge offers)
+	Admin      string      `json:"admin"`         // person key of the confirming admin (merge offers)
+	Max        int         `json:"max,omitempty"` // the round's maximum circle size (merges keep it)
 }
 
 // ID is the circle's name in commands and keys: "<region>-<n>".
