@@ -876,7 +876,11 @@ func (f *Feature) startCircle(ctx context.Context, k rkeys, round *roundRec, n i
 			rec.Members = append(rec.Members, *e)
 		}
 	}
-	rec.First = f.firstMeeting(round.Cfg, pc.Slot, now).UnixMilli()
+	first, calendar := f.firstMeeting(round.Cfg, pc.Slot, now)
+	rec.First = first.UnixMilli()
+	if !calendar.Equal(first) {
+		rec.Calendar = calendar.UnixMilli()
+	}
 	c, err := f.st.createCircle(ctx, k, rec)
 	if err != nil {
 		return err
@@ -929,7 +933,7 @@ func (f *Feature) welcome(c *circleRec, round *roundRec) string {
 	var sb strings.Builder
 	sb.WriteString(msgs.T(lang, "welcome_title", "id", c.ID()))
 	sb.WriteString("\n\n" + msgs.T(lang, "welcome_intro", "count", len(c.Members), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks),
-		"length", int(round.Cfg.Length.Minutes()), "slot", slotLong(lang, c.Slot), "first", f.date(lang, c.meeting(1))))
+		"length", int(round.Cfg.Length.Minutes()), "slot", slotLong(lang, c.Slot), "first", f.date(lang, c.calendarMeeting(1))))
 	sb.WriteString("\n\n" + msgs.T(lang, "welcome_members"))
 	for _, m := range c.Members {
 		sb.WriteString("\n- " + msgs.T(lang, "welcome_member", "name", adapters.Escape(m.Name),

@@ -30,8 +30,10 @@ func (f *Feature) scale(d time.Duration) time.Duration {
 }
 
 // firstMeeting is the first occurrence of slot on or after the round's start date and at least
-// one day (the reminder lead) after now; with a scaled week the wait is scaled too.
-func (f *Feature) firstMeeting(cfg roundConfig, slot string, now time.Time) time.Time {
+// one day (the reminder lead) after now: timer is when the companion runs it (with a scaled
+// week the wait is scaled too), calendar the date and time people read in the welcome and the
+// reminders (the same with the real week).
+func (f *Feature) firstMeeting(cfg roundConfig, slot string, now time.Time) (timer, calendar time.Time) {
 	day, part, ok := slotIndex(slot)
 	if !ok {
 		day, part = 0, 0 // no common slot: the admin sees the issue; meet on Monday mornings
@@ -50,9 +52,9 @@ func (f *Feature) firstMeeting(cfg roundConfig, slot string, now time.Time) time
 		}
 	}
 	if f.week == DefaultWeek {
-		return real
+		return real, real
 	}
-	return now.Add(f.scale(real.Sub(now)))
+	return now.Add(f.scale(real.Sub(now))), real
 }
 
 func timerID(c *circleRec, week int, kind string) string {
@@ -128,7 +130,7 @@ func (f *Feature) onRemind(ctx context.Context, t storage.Timer) error {
 
 func (f *Feature) reminder(c *circleRec, week int) string {
 	lang := c.Lang
-	m := c.meeting(week).In(f.loc)
+	m := c.calendarMeeting(week).In(f.loc)
 	return msgs.T(lang, "remind", "week", week, "weeks", c.Weeks, "date", f.date(lang, m),
 		"time", m.Format("15:04"), "facilitator", "@"+adapters.Escape(c.facilitator(week).Name),
 		"prompt", msgs.T(lang, "prompt_"+strconv.Itoa(promptIndex(week, c.Weeks))), "guides", GuidesURL)

@@ -265,3 +265,22 @@ func TestMergeOfferKeepsRules(t *testing.T) {
 		t.Errorf("merged circle has %d members, want 5", len(got.Members))
 	}
 }
+
+// Issue 10, item 13: with a shortened week (WOLBOT_WOL_WEEK) the welcome names the first
+// meeting on the calendar that start= asks for, not today.
+func TestScaledWeekWelcomeRespectsStart(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
+	start := nextMonday(time.Now().In(fx.wol.loc)).AddDate(0, 0, 21) // a Monday three weeks ahead
+	c := confirmedFive(t, fx, "wochen=2 start="+start.Format(time.DateOnly))
+	firstTuesday := start.AddDate(0, 0, 1)
+	welcome := fx.chat.Posts(c.Channel)[0]
+	contains(t, welcome, "zum ersten Mal am Di., "+firstTuesday.Format("02.01.2006"))
+	if got := fx.wol.reminder(c, 2); !strings.Contains(got, "Di., "+firstTuesday.AddDate(0, 0, 7).Format("02.01.2006")+", 09:00 Uhr") {
+		t.Errorf("reminder of week 2 names another day: %q", got)
+	}
+	// The companion still runs on the shortened week: about 3.5 one-hour weeks until Tuesday.
+	if d := c.meeting(1).Sub(time.Now()); d > 5*time.Hour {
+		t.Errorf("first meeting's timer is %s away with a one-hour week", d)
+	}
+}

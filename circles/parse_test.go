@@ -168,20 +168,23 @@ func TestFirstMeetingAndPrompts(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	f := &Feature{loc: berlin, week: DefaultWeek}
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, berlin) // Wednesday
-	got := f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
+	got, _ := f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
 	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, berlin); !got.Equal(want) {
 		t.Errorf("first meeting = %s, want %s", got, want)
 	}
 	// A start in the past: the next slot at least a day from now.
-	got = f.firstMeeting(roundConfig{Start: "2026-11-01"}, "do-pm", now)
+	got, _ = f.firstMeeting(roundConfig{Start: "2026-11-01"}, "do-pm", now)
 	if want := time.Date(2026, 11, 26, 14, 0, 0, 0, berlin); !got.Equal(want) {
 		t.Errorf("first meeting = %s, want %s", got, want)
 	}
 	// A scaled week scales the wait.
 	f.week = 7 * time.Second
-	got = f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
+	got, cal := f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
 	if d := got.Sub(now); d < 7*time.Second || d > 9*time.Second {
 		t.Errorf("scaled wait = %s, want about 8 days/day-seconds", d)
+	}
+	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, berlin); !cal.Equal(want) {
+		t.Errorf("calendar of a scaled first meeting = %s, want %s", cal, want)
 	}
 	if promptIndex(1, 12) != 1 || promptIndex(12, 12) != 12 || promptIndex(2, 2) != 12 || promptIndex(15, 20) != 11 {
 		t.Error("prompt choice")
