@@ -284,3 +284,35 @@ func TestScaledWeekWelcomeRespectsStart(t *testing.T) {
 		t.Errorf("first meeting's timer is %s away with a one-hour week", d)
 	}
 }
+
+// Issue 10, item 15: English replies carry English command words and day codes.
+func TestEnglishDialogSpeaksEnglish(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
+	setupRegion(t, fx, "")
+	fx.say("anna", "allgemein", "/wol lang en")
+	fx.say("anna", "allgemein", "/wol join")
+	q := lastDM(fx.chat, "anna")
+	if len(q.Buttons) == 0 || q.Buttons[0].Command != "/wol answer rheinland" {
+		t.Fatalf("region buttons %+v", q.Buttons)
+	}
+	fx.dm("anna", "rheinland")
+	fx.dm("anna", "Kreis Düren")
+	fx.dm("anna", "planning")
+	slots := fx.dm("anna", "I want to learn how others involve young people.")
+	contains(t, slots, "`mon-am, thu-pm`")
+	if strings.Contains(slots, "mo-am") || strings.Contains(slots, "do-pm") {
+		t.Errorf("English question uses German day codes: %q", slots)
+	}
+	contains(t, fx.dm("anna", "Thursday 2pm"), "Times: Thu afternoon")
+	var cmds []string
+	for _, b := range lastDM(fx.chat, "anna").Buttons {
+		cmds = append(cmds, b.Command)
+		if strings.Contains(b.Command, "antwort") || strings.Contains(b.Command, "abbrechen") {
+			t.Errorf("English button with a German twin: %+v", b)
+		}
+	}
+	if len(cmds) == 0 {
+		t.Fatal("no confirmation buttons")
+	}
+}
