@@ -162,7 +162,7 @@ func (f *Feature) onCheckin(ctx context.Context, t storage.Timer) error {
 	}
 	// The last week: ask whether to go on.
 	next := adapters.Message{
-		Text: msgs.T(lang, "continue_question", "weeks_n", msgs.N(lang, "n_weeks", c.Weeks)),
+		Text: msgs.N(lang, "continue_question", c.Weeks),
 		Buttons: []adapters.Button{
 			{ID: "wol.next", Label: msgs.N(lang, "btn_together", c.Weeks), Value: c.ID() + "|together", Style: adapters.StylePrimary, Command: msgs.T(lang, "cmd_together")},
 			{ID: "wol.next", Label: msgs.T(lang, "btn_newmix"), Value: c.ID() + "|newmix", Command: msgs.T(lang, "cmd_newmix")},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,11 +197,12 @@ type personData struct {
 	waiting  *waiting
 	circles  []circleRec // member of, or confirming admin of
 	cont     map[string]string
+	checkins map[int]map[int]string // circle number → week → yes | no, the person's own answers
 }
 
 func (f *Feature) gatherRegion(ctx context.Context, r regionRec, person string) (*personData, error) {
 	k := f.st.rk(r.ID)
-	d := &personData{region: r, cont: map[string]string{}}
+	d := &personData{region: r, cont: map[string]string{}, checkins: map[int]map[int]string{}}
 	var err error
 	if d.round, err = f.st.round(ctx, k); err != nil {
 		return nil, err
@@ -237,11 +239,27 @@ func (f *Feature) gatherRegion(ctx context.Context, r regionRec, person string) 
 			d.cont[n] = choice
 		}
 	}
+	if fields, err = f.st.hfields(ctx, k.checkins, "*:*:"+globEscape(person), nil); err != nil {
+		return nil, err
+	}
+	for _, field := range fields {
+		parts := strings.SplitN(field, ":", 3)
+		n, err1 := strconv.Atoi(parts[0])
+		week, err2 := strconv.Atoi(parts[1])
+		v, err := f.st.s.Client.HGet(ctx, k.checkins, field).Result()
+		if err1 != nil || err2 != nil || err != nil {
+			continue
+		}
+		if d.checkins[n] == nil {
+			d.checkins[n] = map[int]string{}
+		}
+		d.checkins[n][week] = v
+	}
 	return d, nil
 }
 
 func (d *personData) empty(person string) bool {
-	return d.enrolled == nil && d.waiting == nil && len(d.circles) == 0 && len(d.cont) == 0 &&
+	return d.enrolled == nil && d.waiting == nil && len(d.circles) == 0 && len(d.cont) == 0 && len(d.checkins) == 0 &&
 		d.round.By != person && d.round.Confirmer != person
 }
 
@@ -307,6 +325,13 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 			if c.Status != circleActive || !f.now().Before(circleEnd(c)) {
 				lines = append(lines, t("data_circle_kept"))
 			}
+		}
+		for _, n := range slices.Sorted(maps.Keys(d.checkins)) {
+			var answers []string
+			for _, week := range slices.Sorted(maps.Keys(d.checkins[n])) {
+				answers = append(answers, t("data_checkin", "week", week, "answer", t("data_checkin_"+d.checkins[n][week])))
+			}
+			lines = append(lines, t("data_checkins", "id", r.ID+"-"+strconv.Itoa(n), "answers", strings.Join(answers, ", ")))
 		}
 		if d.round.By == person {
 			lines = append(lines, t("data_round_by", "region", name, "n", d.round.N))

@@ -262,6 +262,7 @@ func TestDataExportAndDeletionAcrossFeatures(t *testing.T) {
 		"von Ihnen moderiert", "Hilfeplanung mit Videokonferenz", "wird automatisch gelöscht am",
 		"### 💡 Kurzimpulse", "Region: Rheinland", title, "hilfreich",
 		"### 🤝 Working-Out-Loud-Kreise", "Kreis `rheinland-1`", "Kreis Düren", "Ich möchte die Beteiligung junger Menschen stärken.",
+		"Ihre Rückmeldungen zu den Treffen von `rheinland-1`: Woche 1 stattgefunden",
 		"`/wol vergessen`",
 	} {
 		contains(t, export, want)
