@@ -336,6 +336,17 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"forged check-in button", "anna", "allgemein", "click:wol.met:rheinland-9|1|yes", "älteren Nachricht"},
 		{"change without enrolment", "anna", "allgemein", "/wol ändern ziel Etwas ganz Neues lernen", "bei keiner Runde angemeldet"},
 		{"leave without enrolment", "anna", "allgemein", "/wol verlassen", "bei keiner Runde angemeldet"},
+		{"leave with a strange answer", "anna", "allgemein", "/wol verlassen vielleicht", "So geht’s: `/wol verlassen`"},
+		{"forged leave button", "anna", "allgemein", "click:wol.leave:rheinland-3|yes", "älteren Nachricht"},
+		{"malformed leave button", "anna", "allgemein", "click:wol.leave:yes", "älteren Nachricht"},
+		{"preview with a strange word", "admin", adminChannel, "/wol vorschau rheinland jetzt", "vorschau <region> neu"},
+		{"dissolve without a circle", "rita", adminChannel, "/wol auflösen", "So geht’s: `/wol auflösen"},
+		{"dissolve an unknown circle", "rita", adminChannel, "/wol auflösen rheinland-9 warteliste", "gibt es nicht"},
+		{"dissolve with a strange word", "rita", adminChannel, "/wol auflösen rheinland-1 sofort", "So geht’s: `/wol auflösen"},
+		{"non-admin dissolves", "anna", "allgemein", "/wol auflösen rheinland-1", "nur Admins"},
+		{"regional admin dissolves elsewhere", "rita", adminChannel, "/wol auflösen sachsen-1", "nicht als Admin eingetragen"},
+		{"forged dissolve button", "rita", "@rita", "click:wol.dissolve:rheinland-1|boom", "älteren Nachricht"},
+		{"stale correction button", "jan", "@jan", "click:wol.answer:fix|ziel", "schon beantwortet"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

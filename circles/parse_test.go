@@ -3,8 +3,11 @@ package circles
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/wolbot/wolbot/bot"
 )
 
 func TestCatalogComplete(t *testing.T) {
@@ -188,5 +191,37 @@ func TestFirstMeetingAndPrompts(t *testing.T) {
 	}
 	if promptIndex(1, 12) != 1 || promptIndex(12, 12) != 12 || promptIndex(2, 2) != 12 || promptIndex(15, 20) != 11 {
 		t.Error("prompt choice")
+	}
+}
+
+// TestCatalogPlurals renders every plural text with 0, 1 and 2 in both languages: no
+// placeholder is left, and no singular form speaks of several (issue 10, item 15).
+func TestCatalogPlurals(t *testing.T) {
+	bad := []string{"1 Kreise", "1 Personen", "1 Mitglieder", "1 Wochen", "1 Anmeldungen", "1 Kommunen", "1 aktive ",
+		"1 Rückmeldungen", "1 circles", "1 people", "1 members", "1 weeks", "1 municipalities", "1 answers", "1 characters"}
+	for _, cat := range []bot.Catalog{msgs, privacyMsgs} {
+		for _, lang := range bot.Langs {
+			for key := range cat[lang] {
+				base, ok := strings.CutSuffix(key, ".one")
+				if !ok {
+					continue
+				}
+				if _, ok := cat[lang][base+".other"]; !ok {
+					t.Errorf("%s: %s has no .other", lang, base)
+				}
+				for _, n := range []int{0, 1, 2} {
+					got := cat.N(lang, base, n, "count", 5, "min", 10, "max", 250, "target", "x-1", "slot", "Mo vormittags",
+						"names", "@ida", "id", "x-1", "name", "X", "ids", "`x-1`")
+					if strings.ContainsAny(got, "{}⟦") {
+						t.Errorf("%s %s(%d) = %q", lang, base, n, got)
+					}
+					for _, b := range bad {
+						if strings.Contains(got, b) {
+							t.Errorf("%s %s(%d) = %q says %q", lang, base, n, got, b)
+						}
+					}
+				}
+			}
+		}
 	}
 }
