@@ -280,7 +280,15 @@ func (f *Feature) checkin(ctx context.Context, c *call, id string, week int, yes
 	case a.yes > 0:
 		key = "reply_checkin_no_held"
 	}
-	answered := msgs.N(c.lang, "checkin_answered", a.yes+a.no, "count", len(circle.Members))
+	// Count the members who answered; an admin's or a former member's answer still counts
+	// for held, but not as one of the circle's members.
+	members, prefix := 0, strconv.Itoa(n)+":"+strconv.Itoa(week)+":"
+	for field := range all.Val() {
+		if p, ok := strings.CutPrefix(field, prefix); ok && circle.hasMember(p) {
+			members++
+		}
+	}
+	answered := msgs.N(c.lang, "checkin_answered", members, "count", len(circle.Members))
 	return c.ReplyText(ctx, c.t(key, "week", week)+" "+answered)
 }
 

@@ -36,11 +36,13 @@ func TestCheckinsCountPerMember(t *testing.T) {
 	reply := fx.click("bernd", c.Channel, "wol.met", "rheinland-1|1|no")
 	contains(t, reply, "stattgefunden")
 	contains(t, reply, "2 von 5 Mitgliedern haben geantwortet")
+	// An admin's answer counts for the meeting, not as a member's.
+	contains(t, fx.click("admin", c.Channel, "wol.met", "rheinland-1|1|yes"), "2 von 5 Mitgliedern haben geantwortet")
 	fx.click("carla", c.Channel, "wol.met", "rheinland-1|2|no")
 	fx.click("carla", c.Channel, "wol.met", "rheinland-1|2|no") // a repeated answer counts once
 	ov := fx.say("admin", adminChannel, "/wol übersicht rheinland")
 	contains(t, ov, "Treffen: 1 stattgefunden, 1 ausgefallen")
-	contains(t, ov, "Treffen 1 ✓ / 1 ✗ in 3 Wochen · 3 Rückmeldungen")
+	contains(t, ov, "Treffen 1 ✓ / 1 ✗ in 3 Wochen · 4 Rückmeldungen")
 }
 
 // Issue 10, item 10: a circle past its last week is not "aktiv".
@@ -53,6 +55,7 @@ func TestFinishedCircleIsNotActive(t *testing.T) {
 	ov := fx.say("admin", adminChannel, "/wol übersicht rheinland")
 	contains(t, ov, "0 aktive Kreise, 1 abgeschlossener Kreis")
 	contains(t, ov, "`rheinland-1` · abgeschlossen")
+	contains(t, ov, "Runde 1: Kreise abgeschlossen")
 	if strings.Contains(ov, "1 aktiver Kreis") {
 		t.Errorf("a finished circle counts as active:\n%s", ov)
 	}

@@ -74,14 +74,6 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 	if err != nil {
 		return "", err
 	}
-	var sb strings.Builder
-	sb.WriteString(c.t("ov_region", "name", adapters.Escape(r.Name), "region", r.ID))
-	if round.N == 0 {
-		sb.WriteString("\n" + c.t("ov_no_round"))
-	} else {
-		sb.WriteString("\n" + c.t("ov_round", "n", round.N, "status", c.t("status_"+round.Status),
-			"count_n", msgs.N(c.lang, "n_enrolments", int(enrolled.Val()))))
-	}
 	active, finished, members, held, missed := 0, 0, 0, 0, 0
 	weeks := tally(checkins.Val())
 	now := f.now()
@@ -137,6 +129,18 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 			line += " · " + c.t("ov_continue", "together", together, "newmix", newmix, "end", end)
 		}
 		lines = append(lines, line)
+	}
+	var sb strings.Builder
+	sb.WriteString(c.t("ov_region", "name", adapters.Escape(r.Name), "region", r.ID))
+	if round.N == 0 {
+		sb.WriteString("\n" + c.t("ov_no_round"))
+	} else {
+		status := round.Status
+		if status == statusConfirmed && active == 0 && finished > 0 {
+			status = "finished" // every circle of the round is past its last meeting
+		}
+		sb.WriteString("\n" + c.t("ov_round", "n", round.N, "status", c.t("status_"+status),
+			"count_n", msgs.N(c.lang, "n_enrolments", int(enrolled.Val()))))
 	}
 	circles := msgs.N(c.lang, "n_active_circles", active)
 	if finished > 0 {
