@@ -777,8 +777,10 @@ func (f *Feature) leaveAnswer(ctx context.Context, c *call, id string, yes bool)
 
 // leaveCircle removes the person from circle n, tells the circle kindly (no reasons), and
 // fills the seat from the waitlist or offers the admin a merge when the circle gets too small.
+// Leaving a circle past its last meeting is no drop-out and needs no new seat.
 func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) error {
 	var left enrolment
+	running := true
 	circle, err := f.st.updateCircle(ctx, k, n, func(cr *circleRec) error {
 		i := slices.IndexFunc(cr.Members, func(m enrolment) bool { return m.Key == c.person() })
 		if i < 0 {
@@ -786,10 +788,13 @@ func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) erro
 		}
 		left = cr.Members[i]
 		cr.Members = slices.Delete(cr.Members, i, i+1)
+		running = f.now().Before(circleEnd(cr))
 		return nil
 	}, func(p redis.Pipeliner, cr *circleRec) {
 		p.HDel(ctx, k.incircle, c.person())
-		p.HIncrBy(ctx, k.round, "dropouts", 1)
+		if running {
+			p.HIncrBy(ctx, k.round, "dropouts", 1)
+		}
 	})
 	if err != nil {
 		return err
@@ -803,6 +808,9 @@ func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) erro
 	}
 	if err := c.reply(ctx, "reply_left_circle"); err != nil {
 		return err
+	}
+	if !running {
+		return nil
 	}
 	replaced, err := f.replace(ctx, k, circle)
 	if err != nil || replaced {

@@ -59,6 +59,11 @@ func TestFinishedCircleIsNotActive(t *testing.T) {
 	if strings.Contains(ov, "1 aktiver Kreis") {
 		t.Errorf("a finished circle counts as active:\n%s", ov)
 	}
+	// Leaving a finished circle is no drop-out, and nobody is asked to merge into it.
+	buildCircle(t, fx, 7, "di-am", 5, member("x1", "di-vm"), member("x2", "di-vm"))
+	contains(t, fx.say("anna", "allgemein", "/wol verlassen ja"), "Kreis verlassen")
+	contains(t, fx.say("admin", adminChannel, "/wol übersicht rheinland"), "Ausgestiegen: 0")
+	contains(t, fx.say("admin", adminChannel, "/wol zusammenlegen rheinland-7 rheinland-1"), "schon abgeschlossen")
 	_ = context.Background()
 }
 

@@ -183,6 +183,9 @@ func (f *Feature) mergeCmd(ctx context.Context, c *call, args []string) error {
 	if b == nil || b.Status != circleActive {
 		return refuse("err_merge_unknown", "id", adapters.Escape(args[1]))
 	}
+	if !f.now().Before(circleEnd(b)) {
+		return refuse("err_merge_finished", "id", b.ID())
+	}
 	round, err := f.st.round(ctx, k)
 	if err != nil {
 		return err
