@@ -122,7 +122,8 @@ func (e *errSlots) Error() string { return fmt.Sprintf("availability: %s %q", e.
 
 // parseSlots reads availability as people type it: codes ("mo-vm, do-nm", "mi-mid", "mo-am",
 // "mon-am"), words ("Montag vormittag, Donnerstag nachmittag", "dienstags nachmittags",
-// "Dienstagnachmittag"), several days sharing a part ("Mo und Mi nachmittags"), several parts
+// "Dienstagnachmittag"), several days sharing a part ("Mo und Mi nachmittags", "Mo–Fr
+// vormittags", "Montag bis Mittwoch nachmittags"), several parts
 // for one day ("Dienstag vormittags und mittags"), "ganztags" (all three parts), and clock
 // times: "Do 14 Uhr, Mo 9 Uhr", "Di 9-13 Uhr", "Mo ab 11 Uhr", "Thursday 2pm". A clock time
 // means the parts of day whose meeting (at 9, 12 or 14 o'clock, an hour long) it covers; a
@@ -179,7 +180,7 @@ func parseSlots(s string) ([]string, error) {
 		}
 		switch {
 		case dayWords[w] != "":
-			pending = append(pending, dayWords[w])
+			pending = append(pending, dayRange(tokens, i)...)
 		case partWords[w] != "":
 			if err := apply(w, partWords[w]); err != nil {
 				return nil, err
@@ -210,6 +211,24 @@ func parseSlots(s string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// dayRange is the day at tokens[i], preceded by the days between it and the day before when
+// the two form a range: "Mo–Fr", "mo-mi", "Montag bis Mittwoch", "Mon to Wed".
+func dayRange(tokens []slotToken, i int) []string {
+	day := dayWords[tokens[i].text]
+	from := -1
+	switch {
+	case i > 0 && (tokens[i].sep == "-" || tokens[i].sep == "–") && dayWords[tokens[i-1].text] != "":
+		from = slices.Index(slotDays, dayWords[tokens[i-1].text])
+	case i > 1 && untilWords[tokens[i-1].text] && dayWords[tokens[i-2].text] != "":
+		from = slices.Index(slotDays, dayWords[tokens[i-2].text])
+	}
+	to := slices.Index(slotDays, day)
+	if from < 0 || from >= to {
+		return []string{day}
+	}
+	return slices.Clone(slotDays[from+1 : to+1]) // the first day is pending already
 }
 
 // clockParts reads the clock time (or range) that starts at tokens[i]: its parts of day, the

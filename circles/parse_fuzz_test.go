@@ -64,7 +64,8 @@ func FuzzParseSlots(f *testing.F) {
 		"mo-mid; di-mid, mi-mid\ndo-mid", "am am am", "mo am am", "İ", "früh", "ganztägig", "Di\u0308",
 		"Do 14 Uhr, Mo 9 Uhr", "dienstags nachmittags", "montags vormittags", "Dienstagnachmittag", "Di 9-13 Uhr",
 		"Do von 12 bis 16 Uhr", "Mo ab 11 Uhr", "Thursday 2pm", "Mo 9:30", "Fr 12.00", "Mo 99", "Mo 9-", "Mo -9",
-		"Mo 9 bis", "bis 12", "Mo 12am", "Mo 0pm", "Mo 9::30", "Mo 1.5", "mo 9 am am",
+		"Mo 9 bis", "bis 12", "Mo 12am", "Mo 0pm", "Mo 9::30", "Mo 1.5", "mo 9 am am", "Mo–Fr vormittags",
+		"Montag bis Mittwoch nachmittags", "Fr-Mo 9 Uhr", "Mon to Wed 9am", "mo-mi-fr nm",
 	} {
 		f.Add(s)
 	}
