@@ -600,7 +600,7 @@ func (f *Feature) explainIssues(c *call, members []*enrolment, slot string, issu
 			if slot == "" || len(missing) == 0 {
 				out = append(out, c.t("issue_no_slot_any"))
 			} else {
-				out = append(out, msgs.N(c.lang, "issue_no_slot", len(missing), "slot", slotShort(c.lang, slot), "names", strings.Join(missing, ", ")))
+				out = append(out, c.t("issue_no_slot", "slot", slotShort(c.lang, slot), "names", strings.Join(missing, ", ")))
 			}
 		case match.KindRepeatPartners:
 			out = append(out, c.t("issue_repeat"))
@@ -932,7 +932,7 @@ func (f *Feature) welcome(c *circleRec, round *roundRec) string {
 	lang := c.Lang
 	var sb strings.Builder
 	sb.WriteString(msgs.T(lang, "welcome_title", "id", c.ID()))
-	sb.WriteString("\n\n" + msgs.T(lang, "welcome_intro", "count", len(c.Members), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks),
+	sb.WriteString("\n\n" + msgs.T(lang, "welcome_intro", "count_n", msgs.N(lang, "n_peers", len(c.Members)), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks),
 		"length", int(round.Cfg.Length.Minutes()), "slot", slotLong(lang, c.Slot), "first", f.date(lang, c.calendarMeeting(1))))
 	sb.WriteString("\n\n" + msgs.T(lang, "welcome_members"))
 	for _, m := range c.Members {

@@ -963,7 +963,7 @@ func mergeMisfit(lang string, small, target *circleRec, fallbackMax int) string 
 		}
 	}
 	if len(missing) > 0 {
-		return msgs.N(lang, "merge_no_slot", len(missing), "target", target.ID(), "slot", slotShort(lang, target.Slot),
+		return msgs.T(lang, "merge_no_slot", "target", target.ID(), "slot", slotShort(lang, target.Slot),
 			"names", strings.Join(missing, ", "))
 	}
 	return ""

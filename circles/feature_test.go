@@ -328,7 +328,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"municipality through the alias kreis", "hugo", "@hugo", "Kreis Berlin", "steht nicht in der Liste"},
 		{"empty goal", "ida", "@ida", "/wol antwort   ", "Bitte schreiben Sie Ihr Ziel"},
 		{"short goal", "ida", "@ida", "Lernen", "etwas genauer"},
-		{"availability without time of day", "jan", "@jan", "Mittwoch", "Zu welcher Tageszeit"},
+		{"availability without time of day", "jan", "@jan", "Mittwoch", "zu welcher Tageszeit"},
 		{"availability on the weekend", "jan", "@jan", "Samstag vormittag", "werktags"},
 		{"stale button", "jan", "@jan", "click:wol.answer:region|rheinland", "schon beantwortet"},
 		{"answer without dialog", "anna", "@anna", "/wol antwort Kreis Düren", "keine Anmeldung begonnen"},

@@ -32,12 +32,12 @@ func TestCheckinsCountPerMember(t *testing.T) {
 	store := redistest.Store(t)
 	fx := newFixture(t, store, &chattest.Recorder{}, time.Hour)
 	c := confirmedFive(t, fx, "wochen=3")
-	contains(t, fx.click("anna", c.Channel, "wol.met", "rheinland-1|1|yes"), "1 von 5 Mitgliedern hat geantwortet")
+	contains(t, fx.click("anna", c.Channel, "wol.met", "rheinland-1|1|yes"), "1 von 5 im Kreis hat geantwortet")
 	reply := fx.click("bernd", c.Channel, "wol.met", "rheinland-1|1|no")
 	contains(t, reply, "stattgefunden")
-	contains(t, reply, "2 von 5 Mitgliedern haben geantwortet")
+	contains(t, reply, "2 von 5 im Kreis haben geantwortet")
 	// An admin's answer counts for the meeting, not as a member's.
-	contains(t, fx.click("admin", c.Channel, "wol.met", "rheinland-1|1|yes"), "2 von 5 Mitgliedern haben geantwortet")
+	contains(t, fx.click("admin", c.Channel, "wol.met", "rheinland-1|1|yes"), "2 von 5 im Kreis haben geantwortet")
 	fx.click("carla", c.Channel, "wol.met", "rheinland-1|2|no")
 	fx.click("carla", c.Channel, "wol.met", "rheinland-1|2|no") // a repeated answer counts once
 	ov := fx.say("admin", adminChannel, "/wol übersicht rheinland")
@@ -249,7 +249,7 @@ func TestMergeOfferKeepsRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	none := lastDM(fx.chat, "admin")
-	contains(t, none.Text, "`rheinland-2` trifft sich Do nachmittags; das kann @a1 nicht")
+	contains(t, none.Text, "`rheinland-2` trifft sich Do nachmittags; der Termin passt nicht für @a1.")
 	contains(t, none.Text, "`rheinland-3` hätte dann 6 Mitglieder (höchstens 5)")
 	for _, b := range none.Buttons {
 		if b.ID == "wol.merge" {

@@ -347,7 +347,7 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 	if dl != nil {
 		lines = append(lines, t("data_dialog", "step", t("data_step_"+dl.Step),
 			"region", adapters.Escape(dl.Region), "muni", adapters.Escape(dl.Muni), "role", m("role_"+dl.Role),
-			"goal", adapters.Escape(dl.Goal), "slots", slotList(lang, dl.Slots), "days", int(dialogTTL/(24*time.Hour))))
+			"goal", adapters.Escape(dl.Goal), "slots", slotList(lang, dl.Slots), "days_n", privacyMsgs.N(lang, "n_days", int(dialogTTL/(24*time.Hour)))))
 	}
 	admin, err := f.st.regionalAdmin(ctx, person)
 	if err != nil {
