@@ -102,7 +102,7 @@ func (f *Feature) regionCmd(ctx context.Context, c *call, args []string) error {
 	if _, err := f.st.putRegion(ctx, r, false); err != nil {
 		return err
 	}
-	return c.ReplyText(ctx, c.t("reply_munis_set", "region", r.ID, "count", len(munis))+"\n"+f.renderRegion(c, r))
+	return c.ReplyText(ctx, c.t("reply_munis_set", "region", r.ID, "count_n", msgs.N(c.lang, "n_munis", len(munis)))+"\n"+f.renderRegion(c, r))
 }
 
 func (f *Feature) renderRegion(c *call, r *regionRec) string {
@@ -330,7 +330,7 @@ func (f *Feature) roundShow(ctx context.Context, c *call, id string) error {
 	}
 	var sb strings.Builder
 	sb.WriteString(c.t("round_title", "name", adapters.Escape(r.Name), "n", round.N,
-		"status", c.t("status_"+round.Status), "count", len(people)))
+		"status", c.t("status_"+round.Status), "count_n", msgs.N(c.lang, "n_enrolments", len(people))))
 	for _, p := range people {
 		sb.WriteString("\n- " + f.personLine(c, &p))
 		if p.Paused {
@@ -423,10 +423,17 @@ func (f *Feature) formerPartners(ctx context.Context, k rkeys) (map[string][]str
 	return out, nil
 }
 
+// recomputeWords ask /wol vorschau to compute the preview again, dropping the admin's moves.
+var recomputeWords = map[string]bool{"neu": true, "new": true, "recompute": true, "neuberechnen": true}
+
+// previewCmd shows the round's preview: "/wol vorschau <region>". A preview the admin has
+// adjusted with /wol verschieben is shown as it is, never recomputed behind their back;
+// "/wol vorschau <region> neu" computes it afresh and says that the moves are gone.
 func (f *Feature) previewCmd(ctx context.Context, c *call, args []string) error {
-	if len(args) != 1 {
+	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && !recomputeWords[strings.ToLower(args[1])]) {
 		return refuse("err_preview_args")
 	}
+	recompute := len(args) == 2
 	r, err := f.adminRegion(ctx, c, args[0])
 	if err != nil {
 		return err
@@ -438,6 +445,17 @@ func (f *Feature) previewCmd(ctx context.Context, c *call, args []string) error 
 	}
 	if round.Status != statusOpen && round.Status != statusClosed {
 		return refuse("err_no_round", "region", r.ID)
+	}
+	old, err := f.st.loadPreview(ctx, k)
+	if err != nil {
+		return err
+	}
+	adjusted := old != nil && old.Adjusted
+	if adjusted && !recompute {
+		if old.Ver != round.Ver {
+			return refuse("err_preview_adjusted_stale", "region", r.ID)
+		}
+		return f.showAdjusted(ctx, c, r, k, round, old)
 	}
 	people, res, err := f.matchRound(ctx, k, round)
 	if err != nil {
@@ -467,7 +485,32 @@ func (f *Feature) previewCmd(ctx context.Context, c *call, args []string) error 
 	for i, mc := range res.Circles {
 		issues[i] = mc.Issues
 	}
-	return c.ReplyText(ctx, f.renderPreview(c, r, round, p, byKey, issues))
+	text := f.renderPreview(c, r, round, p, byKey, issues)
+	if adjusted {
+		text = c.t("preview_recomputed") + "\n\n" + text
+	}
+	return c.ReplyText(ctx, text)
+}
+
+// showAdjusted shows a stored, adjusted preview as it is, with each circle's issues.
+func (f *Feature) showAdjusted(ctx context.Context, c *call, r *regionRec, k rkeys, round *roundRec, p *preview) error {
+	people, err := f.st.enrolments(ctx, k)
+	if err != nil {
+		return err
+	}
+	people = slices.DeleteFunc(people, func(e enrolment) bool { return e.Paused })
+	byKey := indexPeople(people)
+	former, err := f.formerPartners(ctx, k)
+	if err != nil {
+		return err
+	}
+	issues := make([][]match.Issue, len(p.Circles))
+	for i, pc := range p.Circles {
+		if _, issues[i], err = assess(pc.Members, byKey, k.region, former, round); err != nil {
+			return err
+		}
+	}
+	return c.ReplyText(ctx, c.t("preview_adjusted", "region", r.ID)+"\n\n"+f.renderPreview(c, r, round, p, byKey, issues))
 }
 
 func indexPeople(people []enrolment) map[string]*enrolment {
@@ -481,7 +524,7 @@ func indexPeople(people []enrolment) map[string]*enrolment {
 func (f *Feature) renderPreview(c *call, r *regionRec, round *roundRec, p *preview, byKey map[string]*enrolment, issues [][]match.Issue) string {
 	var sb strings.Builder
 	sb.WriteString(c.t("preview_title", "name", adapters.Escape(r.Name), "n", round.N,
-		"count_n", msgs.N(c.lang, "n_people", len(byKey)), "circles", len(p.Circles), "waiting", len(p.Waitlist)))
+		"count_n", msgs.N(c.lang, "n_people", len(byKey)), "circles_n", msgs.N(c.lang, "n_circles", len(p.Circles)), "waiting", len(p.Waitlist)))
 	for i, pc := range p.Circles {
 		sb.WriteString("\n\n" + f.renderPreviewCircle(c, i+1, pc, byKey, issues[i]))
 	}
@@ -508,7 +551,7 @@ func waitReasonKey(enrolled, minSize int) string {
 
 func (f *Feature) renderPreviewCircle(c *call, n int, pc previewCircle, byKey map[string]*enrolment, issues []match.Issue) string {
 	var sb strings.Builder
-	sb.WriteString(c.t("preview_circle", "n", n, "slot", slotLong(c.lang, pc.Slot), "count", len(pc.Members)))
+	sb.WriteString(c.t("preview_circle", "n", n, "slot", slotLong(c.lang, pc.Slot), "count_n", msgs.N(c.lang, "n_people", len(pc.Members))))
 	var members []*enrolment
 	for _, key := range pc.Members {
 		if e := byKey[key]; e != nil {
@@ -562,7 +605,7 @@ func (f *Feature) explainIssues(c *call, members []*enrolment, slot string, issu
 		case match.KindRepeatPartners:
 			out = append(out, c.t("issue_repeat"))
 		case match.KindSize:
-			out = append(out, c.t("issue_size", "count", len(members)))
+			out = append(out, c.t("issue_size", "count_n", msgs.N(c.lang, "n_people", len(members))))
 		default:
 			out = append(out, c.t("issue_other"))
 		}
@@ -624,7 +667,7 @@ func previewHolds(p *preview, pk string) bool {
 
 func (f *Feature) move(ctx context.Context, c *call, r *regionRec, k rkeys, p *preview, pk string, target int) error {
 	if target < 1 || target > len(p.Circles) {
-		return refuse("err_move_circle", "n", target, "count", len(p.Circles))
+		return refuse("err_move_circle", "n", target, "count_n", msgs.N(c.lang, "n_circles", len(p.Circles)))
 	}
 	round, err := f.st.round(ctx, k)
 	if err != nil {
@@ -642,6 +685,7 @@ func (f *Feature) move(ctx context.Context, c *call, r *regionRec, k rkeys, p *p
 	}
 	p.Waitlist = slices.DeleteFunc(p.Waitlist, func(w previewWaiting) bool { return w.Key == pk })
 	p.Circles[target-1].Members = append(p.Circles[target-1].Members, pk)
+	p.Adjusted = true
 	people, err := f.st.enrolments(ctx, k)
 	if err != nil {
 		return err
@@ -672,7 +716,7 @@ func (f *Feature) move(ctx context.Context, c *call, r *regionRec, k rkeys, p *p
 	if e := byKey[pk]; e != nil {
 		name = e.Name
 	}
-	text := c.t("reply_moved", "name", adapters.Escape(name), "n", target) + "\n\n" +
+	text := c.t("reply_moved", "name", adapters.Escape(name), "n", target, "region", r.ID) + "\n\n" +
 		f.renderPreviewCircle(c, target, p.Circles[target-1], byKey, targetIssues)
 	return c.ReplyText(ctx, text)
 }
@@ -809,8 +853,14 @@ func (f *Feature) confirmCmd(ctx context.Context, c *call, args []string) error 
 	for i := range p.Circles {
 		ids[i] = "`" + r.ID + "-" + strconv.Itoa(base+i+1) + "`"
 	}
-	return c.reply(ctx, "reply_confirmed", "name", adapters.Escape(r.Name), "circles", len(p.Circles),
-		"ids", strings.Join(ids, ", "), "waiting", len(p.Waitlist))
+	text := c.t("reply_confirmed_none", "name", adapters.Escape(r.Name))
+	if len(ids) > 0 {
+		text = msgs.N(c.lang, "reply_confirmed", len(ids), "name", adapters.Escape(r.Name), "ids", strings.Join(ids, ", "))
+	}
+	if len(p.Waitlist) > 0 {
+		text += " " + msgs.N(c.lang, "reply_confirmed_waiting", len(p.Waitlist))
+	}
+	return c.ReplyText(ctx, text)
 }
 
 // startCircle creates circle n from a preview circle, step by idempotent step: the record, the
@@ -819,14 +869,18 @@ func (f *Feature) startCircle(ctx context.Context, k rkeys, round *roundRec, n i
 	rec := &circleRec{
 		N: n, Region: k.region, Round: round.N, Slot: pc.Slot, Status: circleActive,
 		Week: f.week.Milliseconds(), Length: f.scale(round.Cfg.Length).Milliseconds(), Weeks: round.Cfg.Weeks,
-		Lang: round.Lang, Admin: round.Confirmer,
+		Lang: round.Lang, Admin: round.Confirmer, Max: round.Cfg.Max,
 	}
 	for _, key := range pc.Members {
 		if e := byKey[key]; e != nil {
 			rec.Members = append(rec.Members, *e)
 		}
 	}
-	rec.First = f.firstMeeting(round.Cfg, pc.Slot, now).UnixMilli()
+	first, calendar := f.firstMeeting(round.Cfg, pc.Slot, now)
+	rec.First = first.UnixMilli()
+	if !calendar.Equal(first) {
+		rec.Calendar = calendar.UnixMilli()
+	}
 	c, err := f.st.createCircle(ctx, k, rec)
 	if err != nil {
 		return err
@@ -878,8 +932,8 @@ func (f *Feature) welcome(c *circleRec, round *roundRec) string {
 	lang := c.Lang
 	var sb strings.Builder
 	sb.WriteString(msgs.T(lang, "welcome_title", "id", c.ID()))
-	sb.WriteString("\n\n" + msgs.T(lang, "welcome_intro", "count", len(c.Members), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks),
-		"length", int(round.Cfg.Length.Minutes()), "slot", slotLong(lang, c.Slot), "first", f.date(lang, c.meeting(1))))
+	sb.WriteString("\n\n" + msgs.T(lang, "welcome_intro", "count_n", msgs.N(lang, "n_peers", len(c.Members)), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks),
+		"length", int(round.Cfg.Length.Minutes()), "slot", slotLong(lang, c.Slot), "first", f.date(lang, c.calendarMeeting(1))))
 	sb.WriteString("\n\n" + msgs.T(lang, "welcome_members"))
 	for _, m := range c.Members {
 		sb.WriteString("\n- " + msgs.T(lang, "welcome_member", "name", adapters.Escape(m.Name),

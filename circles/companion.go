@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/wolbot/wolbot/adapters"
 	"github.com/wolbot/wolbot/storage"
 )
@@ -28,8 +30,10 @@ func (f *Feature) scale(d time.Duration) time.Duration {
 }
 
 // firstMeeting is the first occurrence of slot on or after the round's start date and at least
-// one day (the reminder lead) after now; with a scaled week the wait is scaled too.
-func (f *Feature) firstMeeting(cfg roundConfig, slot string, now time.Time) time.Time {
+// one day (the reminder lead) after now: timer is when the companion runs it (with a scaled
+// week the wait is scaled too), calendar the date and time people read in the welcome and the
+// reminders (the same with the real week).
+func (f *Feature) firstMeeting(cfg roundConfig, slot string, now time.Time) (timer, calendar time.Time) {
 	day, part, ok := slotIndex(slot)
 	if !ok {
 		day, part = 0, 0 // no common slot: the admin sees the issue; meet on Monday mornings
@@ -48,9 +52,9 @@ func (f *Feature) firstMeeting(cfg roundConfig, slot string, now time.Time) time
 		}
 	}
 	if f.week == DefaultWeek {
-		return real
+		return real, real
 	}
-	return now.Add(f.scale(real.Sub(now)))
+	return now.Add(f.scale(real.Sub(now))), real
 }
 
 func timerID(c *circleRec, week int, kind string) string {
@@ -126,7 +130,7 @@ func (f *Feature) onRemind(ctx context.Context, t storage.Timer) error {
 
 func (f *Feature) reminder(c *circleRec, week int) string {
 	lang := c.Lang
-	m := c.meeting(week).In(f.loc)
+	m := c.calendarMeeting(week).In(f.loc)
 	return msgs.T(lang, "remind", "week", week, "weeks", c.Weeks, "date", f.date(lang, m),
 		"time", m.Format("15:04"), "facilitator", "@"+adapters.Escape(c.facilitator(week).Name),
 		"prompt", msgs.T(lang, "prompt_"+strconv.Itoa(promptIndex(week, c.Weeks))), "guides", GuidesURL)
@@ -158,9 +162,9 @@ func (f *Feature) onCheckin(ctx context.Context, t storage.Timer) error {
 	}
 	// The last week: ask whether to go on.
 	next := adapters.Message{
-		Text: msgs.T(lang, "continue_question", "weeks_n", msgs.N(lang, "n_weeks", c.Weeks)),
+		Text: msgs.N(lang, "continue_question", c.Weeks),
 		Buttons: []adapters.Button{
-			{ID: "wol.next", Label: msgs.T(lang, "btn_together"), Value: c.ID() + "|together", Style: adapters.StylePrimary, Command: msgs.T(lang, "cmd_together")},
+			{ID: "wol.next", Label: msgs.N(lang, "btn_together", c.Weeks), Value: c.ID() + "|together", Style: adapters.StylePrimary, Command: msgs.T(lang, "cmd_together")},
 			{ID: "wol.next", Label: msgs.T(lang, "btn_newmix"), Value: c.ID() + "|newmix", Command: msgs.T(lang, "cmd_newmix")},
 			{ID: "wol.next", Label: msgs.T(lang, "btn_end"), Value: c.ID() + "|end", Command: msgs.T(lang, "cmd_end")},
 		},
@@ -230,8 +234,9 @@ func (f *Feature) metCmd(ctx context.Context, c *call, args []string) error {
 	return f.checkin(ctx, c, circle.ID(), week, metWords[strings.ToLower(args[0])] == "yes")
 }
 
-// checkin records whether circle id met in week; once per circle-week, a later answer
-// replaces the earlier one.
+// checkin records a member's answer whether circle id met in week. Every member answers for
+// themselves (a later answer of the same member replaces theirs); the week counts as held
+// when anyone says yes (see tally), and the reply says how many have answered.
 func (f *Feature) checkin(ctx context.Context, c *call, id string, week int, yes bool) error {
 	region, n, ok := circleByID(id, "")
 	if !ok {
@@ -258,11 +263,77 @@ func (f *Feature) checkin(ctx context.Context, c *call, id string, week int, yes
 	if yes {
 		v = "yes"
 	}
-	if err := f.st.s.Client.HSet(ctx, k.checkins, fmt.Sprintf("%d:%d", n, week), v).Err(); err != nil {
+	var all *redis.MapStringStringCmd
+	if _, err := f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, k.checkins, checkinField(n, week, c.person()), v)
+		all = p.HGetAll(ctx, k.checkins)
+		return nil
+	}); err != nil {
 		return fmt.Errorf("circles: check-in: %w", err)
 	}
 	c.Log.Info().Str("circle", id).Int("week", week).Bool("met", yes).Msg("circles: check-in")
-	return c.reply(ctx, "reply_checkin_"+v, "week", week)
+	a := tally(all.Val())[n][week]
+	key := "reply_checkin_no"
+	switch {
+	case yes:
+		key = "reply_checkin_yes"
+	case a.yes > 0:
+		key = "reply_checkin_no_held"
+	}
+	// Count the members who answered; an admin's or a former member's answer still counts
+	// for held, but not as one of the circle's members.
+	members, prefix := 0, strconv.Itoa(n)+":"+strconv.Itoa(week)+":"
+	for field := range all.Val() {
+		if p, ok := strings.CutPrefix(field, prefix); ok && circle.hasMember(p) {
+			members++
+		}
+	}
+	answered := msgs.N(c.lang, "checkin_answered", members, "count", len(circle.Members))
+	return c.ReplyText(ctx, c.t(key, "week", week)+" "+answered)
+}
+
+// checkinField is the check-ins hash field of one member's answer for one week.
+func checkinField(n, week int, person string) string {
+	return strconv.Itoa(n) + ":" + strconv.Itoa(week) + ":" + person
+}
+
+// answers counts the check-in answers of one circle-week.
+type answers struct{ yes, no int }
+
+// held is whether the meeting took place: someone said so.
+func (a answers) held() bool { return a.yes > 0 }
+
+// missed is whether the meeting was skipped: people answered, and nobody said it took place.
+func (a answers) missed() bool { return a.yes == 0 && a.no > 0 }
+
+// tally groups the check-ins hash by circle number and week. Fields are
+// "<n>:<week>:<person key>"; a field "<n>:<week>" of an older version (one answer per week,
+// the last writer's) counts as one answer.
+func tally(fields map[string]string) map[int]map[int]answers {
+	out := map[int]map[int]answers{}
+	for field, v := range fields {
+		parts := strings.SplitN(field, ":", 3)
+		if len(parts) < 2 {
+			continue
+		}
+		n, err1 := strconv.Atoi(parts[0])
+		week, err2 := strconv.Atoi(parts[1])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if out[n] == nil {
+			out[n] = map[int]answers{}
+		}
+		a := out[n][week]
+		switch v {
+		case "yes":
+			a.yes++
+		case "no":
+			a.no++
+		}
+		out[n][week] = a
+	}
+	return out
 }
 
 func (c *circleRec) hasMember(person string) bool {
@@ -305,6 +376,9 @@ func (f *Feature) recordContinue(ctx context.Context, c *call, id, choice string
 	}
 	if err := f.st.s.Client.HSet(ctx, k.cont, fmt.Sprintf("%d:%s", n, c.person()), choice).Err(); err != nil {
 		return fmt.Errorf("circles: continuation: %w", err)
+	}
+	if choice == "together" {
+		return c.ReplyText(ctx, msgs.N(c.lang, "reply_continue_together", circle.Weeks))
 	}
 	return c.reply(ctx, "reply_continue_"+choice)
 }

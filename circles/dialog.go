@@ -16,8 +16,10 @@ import (
 )
 
 // The enrolment dialog runs in the direct conversation with the bot, one question at a time:
-// region → municipality → role → goal → availability → confirm. Its state is a hash per person
-// (fields step, region, muni, role, goal, slots), so any replica can take the next answer and
+// region → municipality → role → goal → availability → confirm. "nein" at the confirmation
+// asks what to correct (step fix); the corrected answer leads straight back to the
+// confirmation. Its state is a hash per person (fields step, region, muni, role, goal, slots,
+// fix), so any replica can take the next answer and
 // a restart loses nothing. Every question has buttons where they make sense and always a text
 // answer; a button carries the step it belongs to, so a click on an older question is
 // recognised instead of answering the current one.
@@ -29,7 +31,24 @@ const (
 	stepGoal    = "goal"
 	stepSlots   = "slots"
 	stepConfirm = "confirm"
+	stepFix     = "fix" // which answer to correct, after "nein" at the confirmation
 )
+
+// fixSteps are the answers that can be corrected, in the order they are offered.
+var fixSteps = []string{stepRegion, stepMuni, stepRole, stepGoal, stepSlots}
+
+// fixWords map what a person may answer to "what would you like to correct?" to a step.
+var fixWords = map[string]string{
+	"region": stepRegion, "regionen": stepRegion,
+	"kommune": stepMuni, "municipality": stepMuni, "gemeinde": stepMuni, "stadt": stepMuni, "kreis": stepMuni,
+	"rolle": stepRole, "role": stepRole,
+	"ziel": stepGoal, "goal": stepGoal,
+	"zeiten": stepSlots, "zeit": stepSlots, "times": stepSlots, "time": stepSlots, "verfügbarkeit": stepSlots,
+	"verfuegbarkeit": stepSlots, "availability": stepSlots, "termine": stepSlots,
+}
+
+// backWords at the correction question return to the confirmation unchanged.
+var backWords = map[string]bool{"nichts": true, "nothing": true, "zurück": true, "zurueck": true, "back": true, "passt": true}
 
 // dialogTTL is how long an unfinished enrolment dialog is kept after its last answer.
 const dialogTTL = 14 * 24 * time.Hour
@@ -59,6 +78,9 @@ var noWords = map[string]bool{"nein": true, "no": true, "n": true, "abbrechen": 
 type dialog struct {
 	Step, Region, Muni, Role, Goal string
 	Slots                          []string
+	// Fix is set while one answer is being corrected: the next answer returns to the
+	// confirmation instead of going on to the following question.
+	Fix bool
 }
 
 func (f *Feature) dialogOpen(ctx context.Context, person string) (bool, error) {
@@ -77,7 +99,7 @@ func (f *Feature) loadDialog(ctx context.Context, person string) (*dialog, error
 	if m["step"] == "" {
 		return nil, nil
 	}
-	d := &dialog{Step: m["step"], Region: m["region"], Muni: m["muni"], Role: m["role"], Goal: m["goal"]}
+	d := &dialog{Step: m["step"], Region: m["region"], Muni: m["muni"], Role: m["role"], Goal: m["goal"], Fix: m["fix"] == "1"}
 	if m["slots"] != "" {
 		d.Slots = strings.Split(m["slots"], ",")
 	}
@@ -87,8 +109,12 @@ func (f *Feature) loadDialog(ctx context.Context, person string) (*dialog, error
 func (f *Feature) saveDialog(ctx context.Context, person string, d *dialog) error {
 	key := f.st.dialogKey(person)
 	_, err := f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		fix := ""
+		if d.Fix {
+			fix = "1"
+		}
 		p.HSet(ctx, key, "step", d.Step, "region", d.Region, "muni", d.Muni, "role", d.Role, "goal", d.Goal,
-			"slots", strings.Join(d.Slots, ","))
+			"slots", strings.Join(d.Slots, ","), "fix", fix)
 		p.Expire(ctx, key, dialogTTL)
 		return nil
 	})
@@ -231,8 +257,10 @@ func (f *Feature) ask(ctx context.Context, c *call, d *dialog) error {
 	return nil
 }
 
-func answerButton(step, label, value string) adapters.Button {
-	return adapters.Button{ID: "wol.answer", Label: label, Value: step + "|" + value, Command: "/wol antwort " + value}
+// answerButton answers the dialog's step with value; its text twin is "/wol antwort <value>"
+// ("/wol answer" in English).
+func answerButton(lang, step, label, value string) adapters.Button {
+	return adapters.Button{ID: "wol.answer", Label: label, Value: step + "|" + value, Command: msgs.T(lang, "cmd_answer", "value", value)}
 }
 
 func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Message, error) {
@@ -246,7 +274,7 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 		var lines []string
 		for _, r := range open {
 			lines = append(lines, "- "+adapters.Escape(r.Name)+" (`"+r.ID+"`)")
-			msg.Buttons = append(msg.Buttons, answerButton(stepRegion, r.Name, r.ID))
+			msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepRegion, r.Name, r.ID))
 		}
 		msg.Text = c.t("q_region", "regions", strings.Join(lines, "\n"))
 	case stepMuni:
@@ -263,7 +291,7 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 		}
 		if len(r.Municipalities) <= maxMuniButtons {
 			for _, m := range r.Municipalities {
-				msg.Buttons = append(msg.Buttons, answerButton(stepMuni, m, m))
+				msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepMuni, m, m))
 			}
 			msg.Text = c.t("q_muni_buttons", "name", adapters.Escape(r.Name))
 		} else {
@@ -271,11 +299,19 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 		}
 	case stepRole:
 		for _, role := range roles {
-			msg.Buttons = append(msg.Buttons, answerButton(stepRole, c.t("role_"+role), role))
+			msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepRole, c.t("role_"+role), role))
 		}
 		msg.Text = c.t("q_role")
 	case stepGoal:
-		msg.Text = c.t("q_goal", "min", minGoal, "max", maxGoal)
+		round, err := f.st.round(ctx, f.st.rk(d.Region))
+		if err != nil {
+			return msg, err
+		}
+		weeks := round.Cfg.Weeks
+		if weeks == 0 {
+			weeks = defaultWeeks
+		}
+		msg.Text = msgs.N(c.lang, "q_goal", weeks, "min", minGoal, "max", maxGoal)
 	case stepSlots:
 		msg.Text = c.t("q_slots")
 	case stepConfirm:
@@ -291,8 +327,17 @@ func (f *Feature) question(ctx context.Context, c *call, d *dialog) (adapters.Me
 			"role", c.t("role_"+d.Role), "goal", adapters.Escape(d.Goal), "slots", slotList(c.lang, d.Slots))
 		msg.Buttons = []adapters.Button{
 			{ID: "wol.answer", Label: c.t("btn_enrol"), Value: stepConfirm + "|ja", Style: adapters.StylePrimary, Command: c.t("cmd_enrol")},
-			{ID: "wol.answer", Label: c.t("btn_cancel"), Value: stepConfirm + "|nein", Style: adapters.StyleDanger, Command: c.t("cmd_cancel")},
+			{ID: "wol.answer", Label: c.t("btn_correct"), Value: stepConfirm + "|nein", Command: c.t("cmd_correct")},
+			{ID: "wol.answer", Label: c.t("btn_cancel"), Value: stepConfirm + "|abbrechen", Style: adapters.StyleDanger, Command: c.t("cmd_cancel")},
 		}
+	case stepFix:
+		msg.Text = c.t("q_fix")
+		for _, step := range fixSteps {
+			label := c.t("fix_" + step)
+			msg.Buttons = append(msg.Buttons, answerButton(c.lang, stepFix, label, strings.ToLower(label)))
+		}
+		msg.Buttons = append(msg.Buttons, adapters.Button{ID: "wol.answer", Label: c.t("btn_cancel_enrolment"),
+			Value: stepFix + "|abbrechen", Style: adapters.StyleDanger, Command: c.t("cmd_cancel")})
 	}
 	return msg, nil
 }
@@ -333,6 +378,10 @@ func (f *Feature) answer(ctx context.Context, c *call, text, step string) error 
 		if i < 0 {
 			return refuse("err_answer_region", "answer", adapters.Escape(text))
 		}
+		if d.Fix && open[i].ID == d.Region {
+			d.Step, d.Fix = stepConfirm, false // the same region: the municipality still holds
+			break
+		}
 		d.Region, d.Step = open[i].ID, stepMuni
 	case stepMuni:
 		r, err := f.st.region(ctx, d.Region)
@@ -346,39 +395,64 @@ func (f *Feature) answer(ctx context.Context, c *call, text, step string) error 
 		if i < 0 {
 			return refuse("err_answer_muni", "answer", adapters.Escape(text), "name", adapters.Escape(r.Name))
 		}
-		d.Muni, d.Step = r.Municipalities[i], stepRole
+		d.Muni, d.Step = r.Municipalities[i], d.next(stepRole)
 	case stepRole:
 		role, ok := parseRole(text)
 		if !ok {
 			return refuse("err_answer_role", "answer", adapters.Escape(text))
 		}
-		d.Role, d.Step = role, stepGoal
+		d.Role, d.Step = role, d.next(stepGoal)
 	case stepGoal:
 		goal, err := checkGoal(text)
 		if err != nil {
 			return err
 		}
-		d.Goal, d.Step = goal, stepSlots
+		d.Goal, d.Step = goal, d.next(stepSlots)
 	case stepSlots:
 		slots, err := f.checkSlots(text)
 		if err != nil {
 			return err
 		}
-		d.Slots, d.Step = slots, stepConfirm
+		d.Slots, d.Step = slots, d.next(stepConfirm)
 	case stepConfirm:
 		switch {
 		case yesWords[word]:
 			return f.enrol(ctx, c, d)
-		case noWords[word]:
+		case word == "stop":
 			return f.cancelDialog(ctx, c)
+		case noWords[word]:
+			d.Step = stepFix
 		default:
 			return refuse("err_answer_confirm")
+		}
+	case stepFix:
+		step := fixWords[word]
+		if i, err := strconv.Atoi(word); err == nil && i >= 1 && i <= len(fixSteps) {
+			step = fixSteps[i-1]
+		}
+		switch {
+		case backWords[word]:
+			d.Step = stepConfirm
+		case step != "":
+			d.Step, d.Fix = step, true
+		default:
+			return refuse("err_answer_fix", "answer", adapters.Escape(text))
 		}
 	}
 	if err := f.saveDialog(ctx, c.person(), d); err != nil {
 		return err
 	}
 	return f.ask(ctx, c, d)
+}
+
+// next is the step after an answer: the following question, or straight back to the
+// confirmation while an answer is being corrected.
+func (d *dialog) next(step string) string {
+	if d.Fix {
+		d.Fix = false
+		return stepConfirm
+	}
+	return step
 }
 
 // pick finds the option an answer means: its number (1-based), a name equal to it ignoring
@@ -428,7 +502,7 @@ func checkGoal(text string) (string, error) {
 	case n == 0:
 		return "", refuse("err_goal_empty", "min", minGoal)
 	case n < minGoal:
-		return "", refuse("err_goal_short", "len", n, "min", minGoal)
+		return "", refuseN("err_goal_short", n, "min", minGoal)
 	case n > maxGoal:
 		return "", refuse("err_goal_long", "len", n, "max", maxGoal)
 	}
@@ -621,8 +695,22 @@ func (f *Feature) pause(ctx context.Context, c *call, on bool) error {
 	return refuse("err_not_enrolled")
 }
 
-// leave takes the person out of a round, a circle or a waitlist.
-func (f *Feature) leave(ctx context.Context, c *call) error {
+// leaveWords answer the question whether to leave a running circle: "/wol verlassen ja".
+var leaveWords = map[string]string{
+	"ja": "yes", "yes": "yes", "j": "yes", "y": "yes", "bestätigen": "yes", "bestaetigen": "yes", "confirm": "yes",
+	"nein": "no", "no": "no", "n": "no", "abbrechen": "no", "cancel": "no",
+}
+
+// leave takes the person out of a round, a circle or a waitlist. Leaving a running circle is
+// asked first ("/wol verlassen ja" or the button confirms); the others take effect at once.
+func (f *Feature) leave(ctx context.Context, c *call, args []string) error {
+	answer := ""
+	if len(args) > 0 {
+		answer = leaveWords[strings.ToLower(args[0])]
+		if len(args) > 1 || answer == "" {
+			return refuse("err_leave_args")
+		}
+	}
 	places, err := f.locate(ctx, c.person())
 	if err != nil {
 		return err
@@ -630,7 +718,13 @@ func (f *Feature) leave(ctx context.Context, c *call) error {
 	for _, w := range places {
 		switch {
 		case w.circle != nil:
-			return f.leaveCircle(ctx, c, w.k, w.circle.N)
+			switch answer {
+			case "yes":
+				return f.leaveCircle(ctx, c, w.k, w.circle.N)
+			case "no":
+				return c.reply(ctx, "reply_leave_kept")
+			}
+			return f.askLeave(ctx, c, w.circle)
 		case w.enrolled != nil:
 			res, err := unenrolScript.Run(ctx, f.st.s.Client, []string{w.k.round, w.k.enrol}, c.person()).Text()
 			if err != nil {
@@ -651,10 +745,42 @@ func (f *Feature) leave(ctx context.Context, c *call) error {
 	return refuse("err_not_enrolled")
 }
 
+// askLeave asks whether the person really wants to leave circle; buttons and text twins.
+func (f *Feature) askLeave(ctx context.Context, c *call, circle *circleRec) error {
+	return c.Reply(ctx, adapters.Message{
+		Text: c.t("q_leave", "id", circle.ID()),
+		Buttons: []adapters.Button{
+			{ID: "wol.leave", Label: c.t("btn_leave_yes"), Value: circle.ID() + "|yes", Style: adapters.StyleDanger, Command: c.t("cmd_leave_yes")},
+			{ID: "wol.leave", Label: c.t("btn_leave_no"), Value: circle.ID() + "|no", Command: c.t("cmd_leave_no")},
+		},
+	})
+}
+
+// leaveAnswer takes a click on the leave question of circle id; a click for a circle the
+// person is no longer in is stale.
+func (f *Feature) leaveAnswer(ctx context.Context, c *call, id string, yes bool) error {
+	places, err := f.locate(ctx, c.person())
+	if err != nil {
+		return err
+	}
+	for _, w := range places {
+		if w.circle == nil || w.circle.ID() != id {
+			continue
+		}
+		if !yes {
+			return c.reply(ctx, "reply_leave_kept")
+		}
+		return f.leaveCircle(ctx, c, w.k, w.circle.N)
+	}
+	return refuse("err_stale_button")
+}
+
 // leaveCircle removes the person from circle n, tells the circle kindly (no reasons), and
 // fills the seat from the waitlist or offers the admin a merge when the circle gets too small.
+// Leaving a circle past its last meeting is no drop-out and needs no new seat.
 func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) error {
 	var left enrolment
+	running := true
 	circle, err := f.st.updateCircle(ctx, k, n, func(cr *circleRec) error {
 		i := slices.IndexFunc(cr.Members, func(m enrolment) bool { return m.Key == c.person() })
 		if i < 0 {
@@ -662,10 +788,13 @@ func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) erro
 		}
 		left = cr.Members[i]
 		cr.Members = slices.Delete(cr.Members, i, i+1)
+		running = f.now().Before(circleEnd(cr))
 		return nil
 	}, func(p redis.Pipeliner, cr *circleRec) {
 		p.HDel(ctx, k.incircle, c.person())
-		p.HIncrBy(ctx, k.round, "dropouts", 1)
+		if running {
+			p.HIncrBy(ctx, k.round, "dropouts", 1)
+		}
 	})
 	if err != nil {
 		return err
@@ -679,6 +808,9 @@ func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) erro
 	}
 	if err := c.reply(ctx, "reply_left_circle"); err != nil {
 		return err
+	}
+	if !running {
+		return nil
 	}
 	replaced, err := f.replace(ctx, k, circle)
 	if err != nil || replaced {
@@ -745,41 +877,96 @@ func (f *Feature) replace(ctx context.Context, k rkeys, circle *circleRec) (bool
 	return true, err
 }
 
-// offerMerge asks the confirming admin to merge a circle that fell below three members into
-// another active circle of the region, preferring one with the same slot and room.
+// offerMerge asks the confirming admin what to do with a circle that fell below three
+// members. A merge into another running circle of the region is offered only when it keeps
+// the round's maximum size and every member of the small circle can make the other circle's
+// meeting time (the smallest such circle wins); otherwise the admin learns why no circle fits
+// and may dissolve the circle, putting its members on the waitlist or not.
 func (f *Feature) offerMerge(ctx context.Context, k rkeys, small *circleRec) error {
-	all, err := f.st.allCircles(ctx, k)
-	if err != nil {
-		return err
-	}
-	var target *circleRec
-	for i := range all {
-		o := &all[i]
-		if o.N == small.N || o.Status != circleActive || len(o.Members)+len(small.Members) > 12 {
-			continue
-		}
-		better := target == nil ||
-			(o.Slot == small.Slot) && target.Slot != small.Slot ||
-			(o.Slot == small.Slot) == (target.Slot == small.Slot) && len(o.Members) < len(target.Members)
-		if better {
-			target = o
-		}
-	}
 	_, admin, _ := strings.Cut(small.Admin, ":")
 	if admin == "" {
 		return nil
 	}
+	all, err := f.st.allCircles(ctx, k)
+	if err != nil {
+		return err
+	}
+	round, err := f.st.round(ctx, k)
+	if err != nil {
+		return err
+	}
 	lang := small.Lang
-	msg := adapters.Message{Text: msgs.T(lang, "dm_small_no_target", "id", small.ID(), "count", len(small.Members))}
+	now := f.now()
+	var target *circleRec
+	var reasons []string
+	for i := range all {
+		o := &all[i]
+		if o.N == small.N || o.Status != circleActive || !now.Before(circleEnd(o)) {
+			continue
+		}
+		if why := mergeMisfit(lang, small, o, round.Cfg.Max); why != "" {
+			reasons = append(reasons, why)
+			continue
+		}
+		if target == nil || len(o.Members) < len(target.Members) {
+			target = o
+		}
+	}
+	count := msgs.N(lang, "n_members", len(small.Members))
+	var msg adapters.Message
 	if target != nil {
-		msg.Text = msgs.T(lang, "dm_merge_offer", "id", small.ID(), "count", len(small.Members), "target", target.ID(),
+		msg.Text = msgs.T(lang, "dm_merge_offer", "id", small.ID(), "count_n", count, "target", target.ID(),
 			"slot", slotShort(lang, target.Slot))
 		msg.Buttons = []adapters.Button{{ID: "wol.merge", Label: msgs.T(lang, "btn_merge", "target", target.ID()),
 			Value: small.ID() + "|" + target.ID(), Style: adapters.StylePrimary,
-			Command: "/wol zusammenlegen " + small.ID() + " " + target.ID()}}
+			Command: msgs.T(lang, "cmd_merge", "id", small.ID(), "target", target.ID())}}
+	} else {
+		msg.Text = msgs.T(lang, "dm_small_no_target", "id", small.ID(), "count_n", count)
+		if len(reasons) > 0 {
+			msg.Text += "\n" + msgs.T(lang, "merge_misfits") + "\n- " + strings.Join(reasons, "\n- ")
+		}
+		msg.Text += "\n\n" + msgs.T(lang, "dm_small_choices", "id", small.ID())
 	}
+	msg.Buttons = append(msg.Buttons,
+		adapters.Button{ID: "wol.dissolve", Label: msgs.T(lang, "btn_dissolve_wait"), Value: small.ID() + "|wait",
+			Command: msgs.T(lang, "cmd_dissolve_wait", "id", small.ID())},
+		adapters.Button{ID: "wol.dissolve", Label: msgs.T(lang, "btn_dissolve"), Value: small.ID() + "|end",
+			Style: adapters.StyleDanger, Command: msgs.T(lang, "cmd_dissolve", "id", small.ID())})
 	_, err = f.chat.DirectMessage(ctx, admin, msg)
 	return err
+}
+
+// maxSize is the largest the circle may grow by a merge: its round's maximum, or fallback
+// (the region's current round) for circles recorded before the maximum was kept.
+func (c *circleRec) maxSize(fallback int) int {
+	switch {
+	case c.Max > 0:
+		return c.Max
+	case fallback > 0:
+		return fallback
+	}
+	return 5
+}
+
+// mergeMisfit says in lang why circle small cannot be merged into target, or "" when it can:
+// together they must keep target's maximum size, and every member of small must be able to
+// make target's meeting time.
+func mergeMisfit(lang string, small, target *circleRec, fallbackMax int) string {
+	total, max := len(small.Members)+len(target.Members), target.maxSize(fallbackMax)
+	if total > max {
+		return msgs.T(lang, "merge_too_big", "target", target.ID(), "count_n", msgs.N(lang, "n_members", total), "max", max)
+	}
+	var missing []string
+	for _, m := range small.Members {
+		if !slices.Contains(m.Slots, target.Slot) {
+			missing = append(missing, "@"+adapters.Escape(m.Name))
+		}
+	}
+	if len(missing) > 0 {
+		return msgs.T(lang, "merge_no_slot", "target", target.ID(), "slot", slotShort(lang, target.Slot),
+			"names", strings.Join(missing, ", "))
+	}
+	return ""
 }
 
 func jsonUnmarshal(v string, out any) error {

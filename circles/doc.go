@@ -2,8 +2,10 @@
 // municipalities and open an enrolment round; planners enrol in a short dialog in a direct
 // conversation with the bot; the matcher (package circles/match) proposes cross-municipal
 // circles that an admin previews, adjusts and confirms; each confirmed circle gets a private
-// channel and is accompanied for 12 weeks by reminders, check-ins and, at the end, the
-// question whether to go on.
+// channel and is accompanied for the round's weeks (wochen=, 12 by default) by reminders,
+// per-member check-ins and, at the end, the question whether to go on. A circle that becomes
+// too small is merged into another (only within the round's maximum size and at a meeting
+// time all its members can make) or dissolved.
 //
 // Start reading at [Feature.Serve] in feature.go (the commands and who may run them), then
 // dialog.go (enrolment and a person's own entry), admin.go (regions, rounds, preview,

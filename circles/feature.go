@@ -103,6 +103,7 @@ var subcommands = map[string]string{
 	"bestätigen": "confirm", "bestaetigen": "confirm", "confirm": "confirm",
 	"übersicht": "overview", "uebersicht": "overview", "overview": "overview",
 	"zusammenlegen": "merge", "merge": "merge",
+	"auflösen": "dissolve", "aufloesen": "dissolve", "dissolve": "dissolve",
 	"join": "join", "mitmachen": "join", "anmelden": "join",
 	"antwort": "answer", "answer": "answer",
 	"abbrechen": "cancel", "cancel": "cancel",
@@ -122,18 +123,25 @@ var subcommands = map[string]string{
 // adminOnly commands need a global or regional admin; which region is checked where the
 // region is known.
 var adminOnly = map[string]bool{
-	"region": true, "admin": true, "preview": true, "move": true, "confirm": true, "overview": true, "merge": true,
+	"region": true, "admin": true, "preview": true, "move": true, "confirm": true, "overview": true, "merge": true, "dissolve": true,
 }
 
 // userError is a problem the user caused: Serve answers it with the catalogue text.
 type userError struct {
-	key  string
-	args []any
+	key    string
+	args   []any
+	plural bool // key names a plural (key.one/key.other) chosen by n
+	n      int
 }
 
 func (e *userError) Error() string { return "circles: " + e.key }
 
 func refuse(key string, args ...any) error { return &userError{key: key, args: args} }
+
+// refuseN is refuse with a plural text: key.one or key.other chosen by n.
+func refuseN(key string, n int, args ...any) error {
+	return &userError{key: key, args: args, plural: true, n: n}
+}
 
 // call is one request being served.
 type call struct {
@@ -163,6 +171,9 @@ func (f *Feature) Serve(ctx context.Context, req *bot.Request) error {
 	err := f.serve(ctx, c)
 	var ue *userError
 	if errors.As(err, &ue) {
+		if ue.plural {
+			return c.ReplyText(ctx, msgs.N(c.lang, ue.key, ue.n, ue.args...))
+		}
 		return c.reply(ctx, ue.key, ue.args...)
 	}
 	return err
@@ -235,6 +246,8 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 		return f.overviewCmd(ctx, c, args)
 	case "merge":
 		return f.mergeCmd(ctx, c, args)
+	case "dissolve":
+		return f.dissolveCmd(ctx, c, args)
 	case "join":
 		return f.join(ctx, c)
 	case "answer":
@@ -248,7 +261,7 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 	case "pause", "resume":
 		return f.pause(ctx, c, sub == "pause")
 	case "leave":
-		return f.leave(ctx, c)
+		return f.leave(ctx, c, args)
 	case "met":
 		return f.metCmd(ctx, c, args)
 	case "continue":
@@ -286,8 +299,24 @@ func (f *Feature) serveAction(ctx context.Context, c *call) error {
 			return refuse("err_stale_button")
 		}
 		return f.recordContinue(ctx, c, id, continueWords[choice])
+	case "wol.leave":
+		id, choice, ok := strings.Cut(c.Event.Value, "|")
+		if !ok {
+			return refuse("err_stale_button")
+		}
+		return f.leaveAnswer(ctx, c, id, choice == "yes")
 	case forgetAction:
 		return f.forgetCmd(ctx, c, nil)
+	case "wol.dissolve":
+		id, how, ok := strings.Cut(c.Event.Value, "|")
+		if !ok || (how != "wait" && how != "end") {
+			return refuse("err_stale_button")
+		}
+		args := []string{id}
+		if how == "wait" {
+			args = append(args, "warteliste")
+		}
+		return f.dissolveCmd(ctx, c, args)
 	case "wol.merge":
 		a, b, ok := strings.Cut(c.Event.Value, "|")
 		if !ok {

@@ -184,6 +184,9 @@ func enrol(t testing.TB, fx *fixture, p planner) {
 	contains(t, fx.dm(p.user, p.muni), "3/5")
 	fx.click(p.user, "@"+p.user, "wol.answer", "role|"+p.role)
 	contains(t, lastTo(fx.chat, p.user), "4/5")
+	if q := lastTo(fx.chat, p.user); strings.Contains(q, "zwölf") {
+		t.Errorf("goal question speaks of twelve weeks: %q", q)
+	}
 	contains(t, fx.dm(p.user, p.goal), "5/5")
 	contains(t, fx.dm(p.user, p.slots), "Bitte prüfen Sie Ihre Angaben")
 	contains(t, fx.dm(p.user, "ja"), "Sie sind angemeldet")
@@ -214,7 +217,10 @@ func TestFullFlow(t *testing.T) {
 		t.Errorf("a feasible region shows issues:\n%s", preview)
 	}
 	confirm := fx.say("admin", adminChannel, "/wol bestätigen rheinland")
-	contains(t, confirm, "1 Kreise (`rheinland-1`)")
+	contains(t, confirm, "1 Kreis (`rheinland-1`)")
+	if strings.Contains(confirm, "Personen auf der Warteliste") {
+		t.Errorf("confirm without a waitlist mentions it: %q", confirm)
+	}
 
 	var channel chattest.Call
 	for _, c := range fx.chat.Calls() {
@@ -247,12 +253,27 @@ func TestFullFlow(t *testing.T) {
 	contains(t, posts[3], "**Woche 2 von 2**")
 	contains(t, posts[3], "Moderation diese Woche: @bernd")
 	contains(t, posts[3], "**Rückblick.**")
-	contains(t, posts[5], "Wie möchten Sie weitermachen?")
-	contains(t, fx.click("carla", "wol-rheinland-1", "wol.next", "rheinland-1|together"), "weitere 12 Wochen")
+	contains(t, posts[5], "Das waren 2 Wochen gemeinsam")
+	for _, p := range posts {
+		if strings.Contains(p, "zwölf") || strings.Contains(p, "12 Wochen") {
+			t.Errorf("a round of two weeks speaks of twelve: %q", p)
+		}
+	}
+	var cont adapters.Message
+	for _, c := range fx.chat.Calls() {
+		if c.Op == chattest.OpPost && c.Msg.Key == "wol:rheinland-1:2:continue" {
+			cont = c.Msg
+		}
+	}
+	if len(cont.Buttons) != 3 || cont.Buttons[0].Label != "Weitere 2 Wochen zusammen" || cont.Buttons[0].Command != "/wol fortsetzung zusammen" {
+		t.Errorf("continue buttons %+v", cont.Buttons)
+	}
+	contains(t, fx.click("carla", "wol-rheinland-1", "wol.next", "rheinland-1|together"), "weitere 2 Wochen")
 	contains(t, fx.say("dilek", "wol-rheinland-1", "/wol treffen ja"), "Woche 2 hat stattgefunden")
 
 	ov := fx.say("admin", adminChannel, "/wol übersicht")
-	contains(t, ov, "1 aktive Kreise · 5 Mitglieder · Treffen: 2 stattgefunden, 0 ausgefallen")
+	// The last week is over: the circle is finished, not active.
+	contains(t, ov, "0 aktive Kreise, 1 abgeschlossener Kreis · 0 Mitglieder · Treffen: 2 stattgefunden, 0 ausgefallen")
 	contains(t, ov, "Fortsetzung: 1× zusammen")
 	contains(t, fx.say("emil", "allgemein", "/wol ich"), "im Kreis `rheinland-1`")
 	if fx.chat.Duplicates != 0 {
@@ -307,7 +328,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"municipality through the alias kreis", "hugo", "@hugo", "Kreis Berlin", "steht nicht in der Liste"},
 		{"empty goal", "ida", "@ida", "/wol antwort   ", "Bitte schreiben Sie Ihr Ziel"},
 		{"short goal", "ida", "@ida", "Lernen", "etwas genauer"},
-		{"availability without time of day", "jan", "@jan", "Mittwoch", "Zu welcher Tageszeit"},
+		{"availability without time of day", "jan", "@jan", "Mittwoch", "zu welcher Tageszeit"},
 		{"availability on the weekend", "jan", "@jan", "Samstag vormittag", "werktags"},
 		{"stale button", "jan", "@jan", "click:wol.answer:region|rheinland", "schon beantwortet"},
 		{"answer without dialog", "anna", "@anna", "/wol antwort Kreis Düren", "keine Anmeldung begonnen"},
@@ -315,6 +336,17 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"forged check-in button", "anna", "allgemein", "click:wol.met:rheinland-9|1|yes", "älteren Nachricht"},
 		{"change without enrolment", "anna", "allgemein", "/wol ändern ziel Etwas ganz Neues lernen", "bei keiner Runde angemeldet"},
 		{"leave without enrolment", "anna", "allgemein", "/wol verlassen", "bei keiner Runde angemeldet"},
+		{"leave with a strange answer", "anna", "allgemein", "/wol verlassen vielleicht", "So geht’s: `/wol verlassen`"},
+		{"forged leave button", "anna", "allgemein", "click:wol.leave:rheinland-3|yes", "älteren Nachricht"},
+		{"malformed leave button", "anna", "allgemein", "click:wol.leave:yes", "älteren Nachricht"},
+		{"preview with a strange word", "admin", adminChannel, "/wol vorschau rheinland jetzt", "vorschau <region> neu"},
+		{"dissolve without a circle", "rita", adminChannel, "/wol auflösen", "So geht’s: `/wol auflösen"},
+		{"dissolve an unknown circle", "rita", adminChannel, "/wol auflösen rheinland-9 warteliste", "gibt es nicht"},
+		{"dissolve with a strange word", "rita", adminChannel, "/wol auflösen rheinland-1 sofort", "So geht’s: `/wol auflösen"},
+		{"non-admin dissolves", "anna", "allgemein", "/wol auflösen rheinland-1", "nur Admins"},
+		{"regional admin dissolves elsewhere", "rita", adminChannel, "/wol auflösen sachsen-1", "nicht als Admin eingetragen"},
+		{"forged dissolve button", "rita", "@rita", "click:wol.dissolve:rheinland-1|boom", "älteren Nachricht"},
+		{"stale correction button", "jan", "@jan", "click:wol.answer:fix|ziel", "schon beantwortet"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -368,7 +400,9 @@ func TestEnrolmentAfterCloseAndStalePreview(t *testing.T) {
 	contains(t, fx.say("dilek", "allgemein", "/wol verlassen"), "abgemeldet")
 	contains(t, fx.say("admin", adminChannel, "/wol bestätigen rheinland"), "vorschau rheinland")
 	contains(t, fx.say("admin", adminChannel, "/wol vorschau rheinland"), "3 Personen, 0 Kreise, Warteliste: 3")
-	contains(t, fx.say("admin", adminChannel, "/wol bestätigen rheinland"), "0 Kreise")
+	confirm := fx.say("admin", adminChannel, "/wol bestätigen rheinland")
+	contains(t, confirm, "kein Kreis zustande gekommen")
+	contains(t, confirm, "Die 3 Personen auf der Warteliste")
 	contains(t, lastDM(fx.chat, "anna").Text, "Warteliste")
 }
 
@@ -435,7 +469,7 @@ func TestLeaveReplacesFromWaitlistThenOffersMerge(t *testing.T) {
 
 	c1 := circleOf(t, fx, 1)
 	leaver := c1.Members[0].User
-	contains(t, fx.say(leaver, "allgemein", "/wol verlassen"), "Kreis verlassen")
+	contains(t, fx.say(leaver, "allgemein", "/wol verlassen ja"), "Kreis verlassen")
 	posts := fx.chat.Posts(c1.Channel)
 	contains(t, strings.Join(posts, "\n"), "@"+leaver+" hat den Kreis verlassen. Wir danken")
 	contains(t, posts[len(posts)-1], "Herzlich willkommen, @"+newcomer)
@@ -445,33 +479,32 @@ func TestLeaveReplacesFromWaitlistThenOffersMerge(t *testing.T) {
 	}
 	contains(t, lastDM(fx.chat, newcomer).Text, "Platz frei geworden")
 
-	// The next to leave cannot be replaced: the circle falls below three, the admin gets a merge offer.
+	// The next to leave cannot be replaced: the circle falls below three. Merging it into
+	// rheinland-2 would make five, above the round's maximum of three (issue 10, item 8): no
+	// merge is offered; the admin learns why and may dissolve the circle, with or without
+	// putting its members on the waitlist.
 	second := c1.Members[0].User
-	fx.say(second, "allgemein", "/wol verlassen")
+	fx.say(second, "allgemein", "/wol verlassen ja")
 	offer := lastDM(fx.chat, "admin")
 	contains(t, offer.Text, "nur noch 2 Mitglieder")
-	if len(offer.Buttons) != 1 || offer.Buttons[0].Command != "/wol zusammenlegen rheinland-1 rheinland-2" {
-		t.Fatalf("merge offer buttons %+v", offer.Buttons)
+	contains(t, offer.Text, "`rheinland-2` hätte dann 5 Mitglieder (höchstens 3)")
+	if len(offer.Buttons) != 2 || offer.Buttons[0].Command != "/wol auflösen rheinland-1 warteliste" ||
+		offer.Buttons[1].Command != "/wol auflösen rheinland-1" {
+		t.Fatalf("offer buttons %+v", offer.Buttons)
 	}
-	contains(t, fx.click("admin", "@admin", "wol.merge", offer.Buttons[0].Value), "zusammengelegt")
-	contains(t, fx.click("admin", "@admin", "wol.merge", offer.Buttons[0].Value), "gibt es nicht")
-	c2 := circleOf(t, fx, 2)
-	if len(c2.Members) != 5 {
-		t.Fatalf("circle 2 has %d members after the merge, want 5", len(c2.Members))
+	contains(t, fx.say("admin", adminChannel, "/wol zusammenlegen rheinland-1 rheinland-2"), "höchstens 3")
+	contains(t, fx.click("admin", "@admin", "wol.dissolve", offer.Buttons[0].Value), "aufgelöst")
+	contains(t, fx.click("admin", "@admin", "wol.dissolve", offer.Buttons[0].Value), "gibt es nicht")
+	posts = fx.chat.Posts(c1.Channel)
+	contains(t, posts[len(posts)-1], "Warteliste")
+	if n := store.Client.HLen(context.Background(), fx.wol.st.rk("rheinland").waitlist).Val(); n != 2 {
+		t.Errorf("waitlist has %d people after the dissolve, want 2", n)
 	}
-	var invited []string
-	for _, c := range fx.chat.Calls() {
-		if c.Op == chattest.OpInvite && c.Channel == c2.Channel {
-			invited = append(invited, c.Members...)
-		}
-	}
-	if len(invited) != 2 {
-		t.Errorf("invited into circle 2: %v", invited)
-	}
+	contains(t, fx.say(circleOf(t, fx, 1).Members[0].User, "allgemein", "/wol ich"), "auf der Warteliste")
 	ov := fx.say("admin", adminChannel, "/wol übersicht rheinland")
-	contains(t, ov, "1 aktive Kreise · 5 Mitglieder")
-	contains(t, ov, "Ausgestiegen: 2 · Warteliste: 0")
-	contains(t, ov, "`rheinland-1` · zusammengelegt mit `rheinland-2`")
+	contains(t, ov, "1 aktiver Kreis · 3 Mitglieder")
+	contains(t, ov, "Ausgestiegen: 2 · Warteliste: 2")
+	contains(t, ov, "`rheinland-1` · aufgelöst")
 }
 
 func TestRestartContinuesCompanion(t *testing.T) {
@@ -491,7 +524,7 @@ func TestRestartContinuesCompanion(t *testing.T) {
 	waitFor(t, 10*time.Second, "reminder after restart", func() bool {
 		return slices.ContainsFunc(chat2.Posts("wol-rheinland-1"), func(p string) bool { return strings.Contains(p, "**Woche 1 von 2**") })
 	})
-	contains(t, fx2.say("admin", adminChannel, "/wol übersicht rheinland"), "1 aktive Kreise · 5 Mitglieder")
+	contains(t, fx2.say("admin", adminChannel, "/wol übersicht rheinland"), "1 aktiver Kreis · 5 Mitglieder")
 	contains(t, fx2.say("anna", "allgemein", "/wol ich"), "im Kreis `rheinland-1`")
 	if n := chat2.Count(chattest.OpChannel); n != 0 {
 		t.Errorf("%d channels created after the restart", n)

@@ -2,6 +2,8 @@ package circles
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -72,32 +74,40 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 	if err != nil {
 		return "", err
 	}
-	var sb strings.Builder
-	sb.WriteString(c.t("ov_region", "name", adapters.Escape(r.Name), "region", r.ID))
-	if round.N == 0 {
-		sb.WriteString("\n" + c.t("ov_no_round"))
-	} else {
-		sb.WriteString("\n" + c.t("ov_round", "n", round.N, "status", c.t("status_"+round.Status), "count", enrolled.Val()))
-	}
-	active, members, held, missed := 0, 0, 0, 0
+	active, finished, members, held, missed := 0, 0, 0, 0, 0
+	weeks := tally(checkins.Val())
+	now := f.now()
 	var lines []string
 	for _, circle := range all {
-		h, m := 0, 0
+		h, m, answered := 0, 0, 0
 		for week := 1; week <= circle.Weeks; week++ {
-			switch checkins.Val()[fmt.Sprintf("%d:%d", circle.N, week)] {
-			case "yes":
+			a := weeks[circle.N][week]
+			if a.held() {
 				h++
-			case "no":
+			}
+			if a.missed() {
 				m++
 			}
+			answered += a.yes + a.no
 		}
 		held, missed = held+h, missed+m
+		if circle.Status == circleDissolved {
+			lines = append(lines, c.t("ov_circle_dissolved", "id", circle.ID()))
+			continue
+		}
 		if circle.Status != circleActive {
 			lines = append(lines, c.t("ov_circle_merged", "id", circle.ID(), "target", r.ID+"-"+strconv.Itoa(circle.MergedInto)))
 			continue
 		}
-		active++
-		members += len(circle.Members)
+		state := c.t("ov_state_running")
+		if !now.Before(circleEnd(&circle)) {
+			// Past its last meeting: finished, whatever its record's status says.
+			state = c.t("ov_state_finished")
+			finished++
+		} else {
+			active++
+			members += len(circle.Members)
+		}
 		var together, newmix, end int
 		prefix := strconv.Itoa(circle.N) + ":"
 		for key, v := range cont.Val() {
@@ -112,15 +122,32 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 				}
 			}
 		}
-		line := c.t("ov_circle", "id", circle.ID(), "slot", slotShort(c.lang, circle.Slot), "count", len(circle.Members),
-			"held", h, "missed", m, "weeks_n", msgs.N(c.lang, "n_weeks", circle.Weeks))
+		line := c.t("ov_circle", "id", circle.ID(), "state", state, "slot", slotShort(c.lang, circle.Slot),
+			"count_n", msgs.N(c.lang, "n_members", len(circle.Members)), "held", h, "missed", m,
+			"weeks_n", msgs.N(c.lang, "n_weeks", circle.Weeks), "answers_n", msgs.N(c.lang, "n_answers", answered))
 		if together+newmix+end > 0 {
 			line += " · " + c.t("ov_continue", "together", together, "newmix", newmix, "end", end)
 		}
 		lines = append(lines, line)
 	}
-	sb.WriteString("\n" + c.t("ov_totals", "circles", active, "members", members, "held", held, "missed", missed,
-		"dropouts", round.Dropouts, "waiting", waiting.Val()))
+	var sb strings.Builder
+	sb.WriteString(c.t("ov_region", "name", adapters.Escape(r.Name), "region", r.ID))
+	if round.N == 0 {
+		sb.WriteString("\n" + c.t("ov_no_round"))
+	} else {
+		status := round.Status
+		if status == statusConfirmed && active == 0 && finished > 0 {
+			status = "finished" // every circle of the round is past its last meeting
+		}
+		sb.WriteString("\n" + c.t("ov_round", "n", round.N, "status", c.t("status_"+status),
+			"count_n", msgs.N(c.lang, "n_enrolments", int(enrolled.Val()))))
+	}
+	circles := msgs.N(c.lang, "n_active_circles", active)
+	if finished > 0 {
+		circles += ", " + msgs.N(c.lang, "n_finished_circles", finished)
+	}
+	sb.WriteString("\n" + c.t("ov_totals", "circles_n", circles, "members_n", msgs.N(c.lang, "n_members", members),
+		"held", held, "missed", missed, "dropouts", round.Dropouts, "waiting", waiting.Val()))
 	for _, l := range lines {
 		sb.WriteString("\n- " + l)
 	}
@@ -156,13 +183,20 @@ func (f *Feature) mergeCmd(ctx context.Context, c *call, args []string) error {
 	if b == nil || b.Status != circleActive {
 		return refuse("err_merge_unknown", "id", adapters.Escape(args[1]))
 	}
+	if !f.now().Before(circleEnd(b)) {
+		return refuse("err_merge_finished", "id", b.ID())
+	}
+	round, err := f.st.round(ctx, k)
+	if err != nil {
+		return err
+	}
 	// Ending a first makes a second click (or a second admin) find it merged already.
 	a, err := f.st.updateCircle(ctx, k, na, func(cr *circleRec) error {
 		if cr.Status != circleActive {
 			return refuse("err_merge_unknown", "id", adapters.Escape(args[0]))
 		}
-		if len(cr.Members)+len(b.Members) > 12 {
-			return refuse("err_merge_too_big")
+		if why := mergeMisfit(c.lang, cr, b, round.Cfg.Max); why != "" {
+			return refuse("err_merge_misfit", "why", why)
 		}
 		cr.Status, cr.MergedInto = circleMerged, nb
 		return nil
@@ -216,4 +250,64 @@ func (f *Feature) mergeCmd(ctx context.Context, c *call, args []string) error {
 		return fmt.Errorf("circles: merge: %w", err)
 	}
 	return c.reply(ctx, "reply_merged", "id", a.ID(), "target", b.ID())
+}
+
+// waitWords ask /wol auflösen to put the members on the waitlist.
+var waitWords = map[string]bool{"warteliste": true, "waitlist": true, "wait": true}
+
+// dissolveCmd ends a circle that became too small: "/wol auflösen <kreis> [warteliste]". With
+// "warteliste" its members go on the region's waitlist (first for a free seat and the next
+// round); the circle's companion stops and its data is kept for the retention, like a merge.
+func (f *Feature) dissolveCmd(ctx context.Context, c *call, args []string) error {
+	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && !waitWords[strings.ToLower(args[1])]) {
+		return refuse("err_dissolve_args")
+	}
+	toWaitlist := len(args) == 2
+	region, n, ok := circleByID(strings.ToLower(args[0]), "")
+	if !ok {
+		return refuse("err_dissolve_args")
+	}
+	if ok, err := f.mayAdmin(ctx, c, region); err != nil {
+		return err
+	} else if !ok {
+		return refuse("err_not_region_admin", "region", adapters.Escape(region))
+	}
+	k := f.st.rk(region)
+	circle, err := f.st.updateCircle(ctx, k, n, func(cr *circleRec) error {
+		if cr.Status != circleActive {
+			return refuse("err_merge_unknown", "id", adapters.Escape(args[0]))
+		}
+		cr.Status = circleDissolved
+		return nil
+	}, func(p redis.Pipeliner, cr *circleRec) {
+		for _, m := range cr.Members {
+			p.HDel(ctx, k.incircle, m.Key)
+			if toWaitlist {
+				js, _ := json.Marshal(waiting{enrolment: m, Reason: "wait_dissolved"})
+				p.HSetNX(ctx, k.waitlist, m.Key, js)
+			}
+		}
+	})
+	if errors.Is(err, errNoCircle) {
+		return refuse("err_merge_unknown", "id", adapters.Escape(args[0]))
+	}
+	if err != nil {
+		return err
+	}
+	if err := f.timers.Schedule(ctx, f.purgeTimer(circle, f.now())); err != nil {
+		return fmt.Errorf("circles: dissolve: %w", err)
+	}
+	c.Log.Info().Str("circle", circle.ID()).Bool("waitlist", toWaitlist).Msg("circles: circle dissolved")
+	kind := "circle_dissolved"
+	if toWaitlist {
+		kind = "circle_dissolved_wait"
+	}
+	if circle.Channel != "" {
+		if _, err := f.chat.Post(ctx, circle.Channel, adapters.Message{
+			Text: msgs.T(circle.Lang, kind), Key: postKey(circle, 0, "dissolved"),
+		}); err != nil {
+			return fmt.Errorf("circles: dissolve: %w", err)
+		}
+	}
+	return c.reply(ctx, "reply_"+kind, "id", circle.ID())
 }

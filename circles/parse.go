@@ -87,17 +87,29 @@ var weekendWords = map[string]bool{
 }
 
 var partWords = map[string]string{
-	"vm": "am", "vorm": "am", "vormittag": "am", "vormittags": "am", "am": "am", "morning": "am", "mornings": "am", "früh": "am", "morgens": "am",
+	"vm": "am", "vorm": "am", "vormittag": "am", "vormittags": "am", "am": "am", "morning": "am", "mornings": "am", "früh": "am", "morgens": "am", "morgen": "am",
 	"mi-tag": "mid", "mt": "mid", "mittag": "mid", "mittags": "mid", "mid": "mid", "midday": "mid", "noon": "mid", "lunch": "mid", "lunchtime": "mid",
 	"nm": "pm", "nachm": "pm", "nachmittag": "pm", "nachmittags": "pm", "pm": "pm", "afternoon": "pm", "afternoons": "pm",
 }
+
+var allDayWords = map[string]bool{"ganztags": true, "allday": true, "ganztägig": true}
 
 // fillerWords may appear between days and parts of day and mean nothing.
 var fillerWords = map[string]bool{
 	"und": true, "and": true, "oder": true, "or": true, "sowie": true, "jeweils": true, "immer": true,
 	"je": true, "at": true, "on": true, "in": true, "the": true, "am": false, "den": true, "der": true,
 	"ganztags": false, "uhr": true, "gern": true, "gerne": true, "auch": true, "also": true,
+	"um": true, "jeden": true, "jede": true, "jedem": true, "every": true, "each": true, "von": true,
+	"zwischen": true, "between": true, "gegen": true, "ca": true, "etwa": true, "around": true, "h": true,
+	"oclock": true, "o": true, "clock": true,
 }
+
+// Words before a clock time: "ab 14 Uhr" (from), "bis 12 Uhr" (until); between two times
+// they make a range ("von 9 bis 12 Uhr").
+var (
+	fromWords  = map[string]bool{"ab": true, "from": true, "after": true, "nach": true}
+	untilWords = map[string]bool{"bis": true, "until": true, "till": true, "to": true, "before": true, "vor": true}
+)
 
 // errSlots says what an availability text lacked; Word is the word that was not understood,
 // or the day that had no part of day.
@@ -108,21 +120,29 @@ type errSlots struct {
 
 func (e *errSlots) Error() string { return fmt.Sprintf("availability: %s %q", e.Key, e.Word) }
 
-// parseSlots reads availability as people type it: codes ("mo-vm, do-nm", "mi-mid", "mo-am"),
-// words ("Montag vormittag, Donnerstag nachmittag"), several days sharing a part ("Mo und Mi
-// nachmittags"), several parts for one day ("Dienstag vormittags und mittags") and "ganztags"
-// (all three parts). It returns the matcher's codes in week order without duplicates.
+// parseSlots reads availability as people type it: codes ("mo-vm, do-nm", "mi-mid", "mo-am",
+// "mon-am"), words ("Montag vormittag, Donnerstag nachmittag", "dienstags nachmittags",
+// "Dienstagnachmittag"), several days sharing a part ("Mo und Mi nachmittags", "Mo–Fr
+// vormittags", "Montag bis Mittwoch nachmittags"), several parts
+// for one day ("Dienstag vormittags und mittags"), "ganztags" (all three parts), and clock
+// times: "Do 14 Uhr, Mo 9 Uhr", "Di 9-13 Uhr", "Mo ab 11 Uhr", "Thursday 2pm". A clock time
+// means the parts of day whose meeting (at 9, 12 or 14 o'clock, an hour long) it covers; a
+// single time means the part of day it falls in. It returns the matcher's codes in week order
+// without duplicates.
 func parseSlots(s string) ([]string, error) {
-	tokens, hyphened := slotTokens(strings.ToLower(s))
+	tokens := slotTokens(strings.ToLower(s))
 	var (
 		found   = map[string]bool{}
 		pending []string // days waiting for their part of day
 		last    []string // the days the previous part applied to, for "Mo vormittags und mittags"
 	)
-	apply := func(parts ...string) {
+	apply := func(word string, parts ...string) error {
 		days := pending
 		if len(days) == 0 {
 			days = last
+		}
+		if len(days) == 0 {
+			return &errSlots{Key: "err_slots_part_first", Word: word}
 		}
 		for _, d := range days {
 			for _, p := range parts {
@@ -132,36 +152,48 @@ func parseSlots(s string) ([]string, error) {
 		if len(pending) > 0 {
 			last, pending = pending, nil
 		}
+		return nil
 	}
-	for i, t := range tokens {
-		if t == "am" && !hyphened[i] {
+	for i := 0; i < len(tokens); i++ {
+		t := tokens[i]
+		if t.num {
+			parts, word, next, err := clockParts(tokens, i)
+			if err != nil {
+				return nil, err
+			}
+			if err := apply(word, parts...); err != nil {
+				return nil, err
+			}
+			i = next
+			continue
+		}
+		w := t.text
+		if w == "am" && t.sep != "-" {
 			// German "am Montag", "Montag am Nachmittag" use "am" as a filler; it means the
 			// morning only as a code ("mo-am") or after a day and before no other part of
-			// day ("monday am, thursday pm").
-			afterDay := i > 0 && dayWords[tokens[i-1]] != ""
-			beforePart := i+1 < len(tokens) && partWords[tokens[i+1]] != ""
+			// day or time ("monday am, thursday pm").
+			afterDay := i > 0 && dayWords[tokens[i-1].text] != ""
+			beforePart := i+1 < len(tokens) && (partWords[tokens[i+1].text] != "" || tokens[i+1].num)
 			if !afterDay || beforePart {
 				continue
 			}
 		}
 		switch {
-		case dayWords[t] != "":
-			pending = append(pending, dayWords[t])
-		case partWords[t] != "":
-			if len(pending) == 0 && len(last) == 0 {
-				return nil, &errSlots{Key: "err_slots_part_first", Word: t}
+		case dayWords[w] != "":
+			pending = append(pending, dayRange(tokens, i)...)
+		case partWords[w] != "":
+			if err := apply(w, partWords[w]); err != nil {
+				return nil, err
 			}
-			apply(partWords[t])
-		case t == "ganztags" || t == "allday" || t == "ganztägig":
-			if len(pending) == 0 && len(last) == 0 {
-				return nil, &errSlots{Key: "err_slots_part_first", Word: t}
+		case allDayWords[w]:
+			if err := apply(w, slotParts...); err != nil {
+				return nil, err
 			}
-			apply(slotParts...)
-		case weekendWords[t]:
-			return nil, &errSlots{Key: "err_slots_weekend", Word: t}
-		case fillerWords[t]:
+		case weekendWords[w]:
+			return nil, &errSlots{Key: "err_slots_weekend", Word: w}
+		case fillerWords[w], fromWords[w], untilWords[w]:
 		default:
-			return nil, &errSlots{Key: "err_slots_word", Word: t}
+			return nil, &errSlots{Key: "err_slots_word", Word: w}
 		}
 	}
 	if len(pending) > 0 {
@@ -181,24 +213,191 @@ func parseSlots(s string) ([]string, error) {
 	return out, nil
 }
 
-// slotTokens splits s into runs of letters and reports for each whether a '-' directly
-// precedes it (as in the code "mo-am").
-func slotTokens(s string) (tokens []string, hyphened []bool) {
+// dayRange is the day at tokens[i], preceded by the days between it and the day before when
+// the two form a range: "Mo–Fr", "mo-mi", "Montag bis Mittwoch", "Mon to Wed".
+func dayRange(tokens []slotToken, i int) []string {
+	day := dayWords[tokens[i].text]
+	from := -1
+	switch {
+	case i > 0 && (tokens[i].sep == "-" || tokens[i].sep == "–") && dayWords[tokens[i-1].text] != "":
+		from = slices.Index(slotDays, dayWords[tokens[i-1].text])
+	case i > 1 && untilWords[tokens[i-1].text] && dayWords[tokens[i-2].text] != "":
+		from = slices.Index(slotDays, dayWords[tokens[i-2].text])
+	}
+	to := slices.Index(slotDays, day)
+	if from < 0 || from >= to {
+		return []string{day}
+	}
+	return slices.Clone(slotDays[from+1 : to+1]) // the first day is pending already
+}
+
+// clockParts reads the clock time (or range) that starts at tokens[i]: its parts of day, the
+// words for an error message, and the index of its last token.
+func clockParts(tokens []slotToken, i int) (parts []string, word string, next int, err error) {
+	from, ok := clockHour(tokens, &i)
+	word = tokens[i].text
+	if !ok {
+		return nil, word, i, &errSlots{Key: "err_slots_hour", Word: word}
+	}
+	lo, hi, single := from, from, true
+	prev := ""
+	if j := i - 1; j >= 0 && !tokens[j].num {
+		prev = tokens[j].text
+	}
+	switch {
+	case i+2 < len(tokens) && untilWords[tokens[i+1].text] && tokens[i+2].num,
+		i+1 < len(tokens) && tokens[i+1].num && (tokens[i+1].sep == "-" || tokens[i+1].sep == "–"):
+		// "9-13", "9 – 13", "12 bis 16": every meeting that fits inside.
+		j := i + 1
+		if !tokens[j].num {
+			j++
+		}
+		to, ok := clockHour(tokens, &j)
+		word += "–" + tokens[j].text
+		if !ok || to <= from {
+			return nil, word, j, &errSlots{Key: "err_slots_hour", Word: word}
+		}
+		lo, hi, single, i = from, to, false, j
+	case fromWords[prev]:
+		lo, hi, single = from, 24, false
+	case untilWords[prev]:
+		lo, hi, single = 0, from, false
+	}
+	for p, h := range partHours {
+		switch {
+		case single && partOfHour(lo) == p,
+			!single && h >= lo && h+1 <= hi:
+			parts = append(parts, slotParts[p])
+		}
+	}
+	if len(parts) == 0 {
+		return nil, word, i, &errSlots{Key: "err_slots_hour", Word: word}
+	}
+	return parts, word, i, nil
+}
+
+// clockHour reads the hour of the clock time at tokens[*i] ("14", "9:30", "2" followed by
+// "pm"), advancing *i past an attached am/pm. ok is false for no valid time of day.
+func clockHour(tokens []slotToken, i *int) (int, bool) {
+	t := tokens[*i]
+	hs, ms, hasMin := strings.Cut(strings.ReplaceAll(t.text, ".", ":"), ":")
+	h, err := strconv.Atoi(hs)
+	if err != nil || len(hs) > 2 || h > 23 {
+		return 0, false
+	}
+	if hasMin {
+		if m, err := strconv.Atoi(ms); err != nil || len(ms) != 2 || m > 59 {
+			return 0, false
+		}
+	}
+	if *i+1 < len(tokens) && !tokens[*i+1].num {
+		switch tokens[*i+1].text {
+		case "am":
+			*i++
+			if h == 0 || h > 12 {
+				return 0, false
+			}
+			if h == 12 {
+				h = 0
+			}
+		case "pm":
+			*i++
+			if h == 0 || h > 12 {
+				return 0, false
+			}
+			if h < 12 {
+				h += 12
+			}
+		}
+	}
+	return h, true
+}
+
+// partOfHour maps a single clock time to the part of day it falls in: 6–10 the morning
+// (meeting at 9), 11–12 midday (12), 13–18 the afternoon (14); -1 outside office hours.
+func partOfHour(h int) int {
+	switch {
+	case h >= 6 && h <= 10:
+		return 0
+	case h >= 11 && h <= 12:
+		return 1
+	case h >= 13 && h <= 18:
+		return 2
+	}
+	return -1
+}
+
+// slotToken is a run of letters or a clock time ("14", "9:30", "12.00"); sep is what stood
+// between it and the previous token, spaces dropped ("-" in the code "mo-am" and in "9-13").
+type slotToken struct {
+	text string
+	num  bool
+	sep  string
+}
+
+// compoundDays are the day words a German compound can start with ("Dienstagnachmittag",
+// "mittwochvormittags").
+var compoundDays = []string{"montag", "dienstag", "mittwoch", "donnerstag", "freitag"}
+
+// slotTokens splits s into runs of letters and clock times; a compound of a weekday and a
+// part of day becomes two tokens.
+func slotTokens(s string) []slotToken {
 	rs := []rune(s)
+	var out []slotToken
+	sepStart := 0
 	for i := 0; i < len(rs); {
-		if !unicode.IsLetter(rs[i]) {
+		r := rs[i]
+		if !unicode.IsLetter(r) && !isDigit(r) {
 			i++
 			continue
 		}
+		sep := strings.Join(strings.Fields(string(rs[sepStart:i])), "")
 		j := i
-		for j < len(rs) && unicode.IsLetter(rs[j]) {
-			j++
+		num := isDigit(r)
+		if num {
+			for j < len(rs) && isDigit(rs[j]) {
+				j++
+			}
+			// Minutes: "9:30", "14.00".
+			if j+1 < len(rs) && (rs[j] == ':' || rs[j] == '.') && isDigit(rs[j+1]) {
+				k := j + 1
+				for k < len(rs) && isDigit(rs[k]) {
+					k++
+				}
+				j = k
+			}
+		} else {
+			for j < len(rs) && unicode.IsLetter(rs[j]) {
+				j++
+			}
 		}
-		tokens = append(tokens, string(rs[i:j]))
-		hyphened = append(hyphened, i > 0 && rs[i-1] == '-')
-		i = j
+		text := string(rs[i:j])
+		if !num {
+			if day, part, ok := splitCompound(text); ok {
+				out = append(out, slotToken{text: day, sep: sep}, slotToken{text: part})
+				i, sepStart = j, j
+				continue
+			}
+		}
+		out = append(out, slotToken{text: text, num: num, sep: sep})
+		i, sepStart = j, j
 	}
-	return tokens, hyphened
+	return out
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// splitCompound splits "dienstagnachmittag" into "dienstag" and "nachmittag".
+func splitCompound(w string) (day, part string, ok bool) {
+	if dayWords[w] != "" || partWords[w] != "" {
+		return "", "", false
+	}
+	for _, d := range compoundDays {
+		if rest, found := strings.CutPrefix(w, d); found && (partWords[rest] != "" || allDayWords[rest]) && len(rest) > 3 {
+			return d, rest, true
+		}
+	}
+	return "", "", false
 }
 
 // slotIndex splits a slot code into weekday index (0 = Monday) and part index, or ok false.
@@ -220,6 +419,7 @@ type roundConfig struct {
 }
 
 const (
+	defaultWeeks       = 12
 	minWeeks, maxWeeks = 1, 52
 	minLength          = 15 * time.Minute
 	maxLength          = 4 * time.Hour
@@ -242,7 +442,7 @@ func (e *optionError) Error() string { return fmt.Sprintf("option %s=%s: %s", e.
 // weeks=, start=, length=) on top of the defaults; today is the date the default start (the
 // next Monday) is counted from.
 func parseRoundOptions(args []string, today time.Time) (roundConfig, error) {
-	cfg := roundConfig{Min: 4, Max: 5, Weeks: 12, Length: 60 * time.Minute, Start: nextMonday(today).Format(time.DateOnly)}
+	cfg := roundConfig{Min: 4, Max: 5, Weeks: defaultWeeks, Length: 60 * time.Minute, Start: nextMonday(today).Format(time.DateOnly)}
 	for _, arg := range args {
 		raw, value, ok := strings.Cut(arg, "=")
 		name := roundOptionNames[strings.ToLower(raw)]

@@ -62,6 +62,10 @@ func FuzzParseSlots(f *testing.F) {
 		"Dienstag vormittags und mittags", "Freitag ganztags", "am Montag am Nachmittag", "monday am, thursday pm",
 		"Samstag vormittag", "vormittags", "Montag", "", "xyz", "mo-am mo-am", "MONTAG VORMITTAG", "Mo–Fr vormittags",
 		"mo-mid; di-mid, mi-mid\ndo-mid", "am am am", "mo am am", "İ", "früh", "ganztägig", "Di\u0308",
+		"Do 14 Uhr, Mo 9 Uhr", "dienstags nachmittags", "montags vormittags", "Dienstagnachmittag", "Di 9-13 Uhr",
+		"Do von 12 bis 16 Uhr", "Mo ab 11 Uhr", "Thursday 2pm", "Mo 9:30", "Fr 12.00", "Mo 99", "Mo 9-", "Mo -9",
+		"Mo 9 bis", "bis 12", "Mo 12am", "Mo 0pm", "Mo 9::30", "Mo 1.5", "mo 9 am am", "Mo–Fr vormittags",
+		"Montag bis Mittwoch nachmittags", "Fr-Mo 9 Uhr", "Mon to Wed 9am", "mo-mi-fr nm",
 	} {
 		f.Add(s)
 	}
@@ -92,6 +96,15 @@ func FuzzParseSlots(f *testing.F) {
 		}
 		if again, err := parseSlots(strings.Join(slots, ", ")); err != nil || !slices.Equal(again, slots) {
 			t.Fatalf("parseSlots(%q) = %q, but its codes read back as %q, %v", s, slots, again, err)
+		}
+		// The same slots said with clock times ("Mo 9 Uhr, Do 14 Uhr") read back as well.
+		natural := make([]string, len(slots))
+		for i, slot := range slots {
+			d, p, _ := slotIndex(slot)
+			natural[i] = slotDays[d] + " " + strconv.Itoa(partHours[p]) + " Uhr"
+		}
+		if again, err := parseSlots(strings.Join(natural, ", ")); err != nil || !slices.Equal(again, slots) {
+			t.Fatalf("parseSlots(%q) = %q, but as clock times %q they read back as %q, %v", s, slots, natural, again, err)
 		}
 	})
 }

@@ -3,8 +3,11 @@ package circles
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/wolbot/wolbot/bot"
 )
 
 func TestCatalogComplete(t *testing.T) {
@@ -43,6 +46,29 @@ func TestParseSlots(t *testing.T) {
 		{"weekend", "Samstag vormittag", nil, "err_slots_weekend"},
 		{"nonsense", "irgendwann", nil, "err_slots_word"},
 		{"empty", "  ", nil, "err_slots_empty"},
+		// Natural answers (issue 10, item 12).
+		{"clock times", "Do 14 Uhr, Mo 9 Uhr", []string{"mo-am", "do-pm"}, ""},
+		{"clock with minutes", "Mittwoch 12:00", []string{"mi-mid"}, ""},
+		{"clock with dot", "Fr 9.00 Uhr", []string{"fr-am"}, ""},
+		{"um and uhr", "dienstags um 14 Uhr", []string{"di-pm"}, ""},
+		{"weekday adverb and part", "dienstags nachmittags", []string{"di-pm"}, ""},
+		{"mondays mornings", "montags vormittags", []string{"mo-am"}, ""},
+		{"compound word", "Dienstagnachmittag und Freitagvormittag", []string{"di-pm", "fr-am"}, ""},
+		{"compound adverb", "mittwochvormittags", []string{"mi-am"}, ""},
+		{"every", "jeden Montag vormittag", []string{"mo-am"}, ""},
+		{"range of hours", "Di 9-13 Uhr", []string{"di-am", "di-mid"}, ""},
+		{"range with bis", "Do von 12 bis 16 Uhr", []string{"do-mid", "do-pm"}, ""},
+		{"from an hour", "Mo ab 11 Uhr", []string{"mo-mid", "mo-pm"}, ""},
+		{"english clock", "Thursday 2pm, Monday 9 am", []string{"mo-am", "do-pm"}, ""},
+		{"english compact codes", "mon-am, thu-pm", []string{"mo-am", "do-pm"}, ""},
+		{"range of days", "Mo–Fr vormittags", []string{"mo-am", "di-am", "mi-am", "do-am", "fr-am"}, ""},
+		{"range of days with bis", "Montag bis Mittwoch nachmittags", []string{"mo-pm", "di-pm", "mi-pm"}, ""},
+		{"range of days in codes", "di-do 14 Uhr", []string{"di-pm", "mi-pm", "do-pm"}, ""},
+		{"english range of days", "Mon to Wed 9am", []string{"mo-am", "di-am", "mi-am"}, ""},
+		{"hour outside meeting times", "Mo 20 Uhr", nil, "err_slots_hour"},
+		{"range without a meeting time", "Mo 15-17 Uhr", nil, "err_slots_hour"},
+		{"hour without day", "14 Uhr", nil, "err_slots_part_first"},
+		{"nonsense number", "Mo 99", nil, "err_slots_hour"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,22 +175,57 @@ func TestFirstMeetingAndPrompts(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	f := &Feature{loc: berlin, week: DefaultWeek}
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, berlin) // Wednesday
-	got := f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
+	got, _ := f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
 	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, berlin); !got.Equal(want) {
 		t.Errorf("first meeting = %s, want %s", got, want)
 	}
 	// A start in the past: the next slot at least a day from now.
-	got = f.firstMeeting(roundConfig{Start: "2026-11-01"}, "do-pm", now)
+	got, _ = f.firstMeeting(roundConfig{Start: "2026-11-01"}, "do-pm", now)
 	if want := time.Date(2026, 11, 26, 14, 0, 0, 0, berlin); !got.Equal(want) {
 		t.Errorf("first meeting = %s, want %s", got, want)
 	}
 	// A scaled week scales the wait.
 	f.week = 7 * time.Second
-	got = f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
+	got, cal := f.firstMeeting(roundConfig{Start: "2026-11-30"}, "do-pm", now)
 	if d := got.Sub(now); d < 7*time.Second || d > 9*time.Second {
 		t.Errorf("scaled wait = %s, want about 8 days/day-seconds", d)
 	}
+	if want := time.Date(2026, 12, 3, 14, 0, 0, 0, berlin); !cal.Equal(want) {
+		t.Errorf("calendar of a scaled first meeting = %s, want %s", cal, want)
+	}
 	if promptIndex(1, 12) != 1 || promptIndex(12, 12) != 12 || promptIndex(2, 2) != 12 || promptIndex(15, 20) != 11 {
 		t.Error("prompt choice")
+	}
+}
+
+// TestCatalogPlurals renders every plural text with 0, 1 and 2 in both languages: no
+// placeholder is left, and no singular form speaks of several (issue 10, item 15).
+func TestCatalogPlurals(t *testing.T) {
+	bad := []string{"1 Kreise", "1 Personen", "1 Mitglieder", "1 Wochen", "1 Anmeldungen", "1 Kommunen", "1 aktive ",
+		"1 Rückmeldungen", "1 circles", "1 people", "1 members", "1 weeks", "1 municipalities", "1 answers", "1 characters"}
+	for _, cat := range []bot.Catalog{msgs, privacyMsgs} {
+		for _, lang := range bot.Langs {
+			for key := range cat[lang] {
+				base, ok := strings.CutSuffix(key, ".one")
+				if !ok {
+					continue
+				}
+				if _, ok := cat[lang][base+".other"]; !ok {
+					t.Errorf("%s: %s has no .other", lang, base)
+				}
+				for _, n := range []int{0, 1, 2} {
+					got := cat.N(lang, base, n, "count", 5, "min", 10, "max", 250, "target", "x-1", "slot", "Mo vormittags",
+						"names", "@ida", "id", "x-1", "name", "X", "ids", "`x-1`")
+					if strings.ContainsAny(got, "{}⟦") {
+						t.Errorf("%s %s(%d) = %q", lang, base, n, got)
+					}
+					for _, b := range bad {
+						if strings.Contains(got, b) {
+							t.Errorf("%s %s(%d) = %q says %q", lang, base, n, got, b)
+						}
+					}
+				}
+			}
+		}
 	}
 }

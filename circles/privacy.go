@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +34,7 @@ import (
 // entries, its check-ins, continuation answers, marks and channel index entry. When a round is
 // confirmed, its enrolments, preview and waitlist (their contents live on in the circles)
 // get a Redis TTL of the last circle's end plus the retention. Check-ins ("met: yes/no") are
-// per circle, not per person.
+// kept per member ("<n>:<week>:<person key>") and forgotten with the person.
 //
 // Forgetting removes the person from all of that. Leaving a running circle this way is
 // treated like /wol verlassen, except that the circle is told without a name: the seat is
@@ -196,11 +197,12 @@ type personData struct {
 	waiting  *waiting
 	circles  []circleRec // member of, or confirming admin of
 	cont     map[string]string
+	checkins map[int]map[int]string // circle number → week → yes | no, the person's own answers
 }
 
 func (f *Feature) gatherRegion(ctx context.Context, r regionRec, person string) (*personData, error) {
 	k := f.st.rk(r.ID)
-	d := &personData{region: r, cont: map[string]string{}}
+	d := &personData{region: r, cont: map[string]string{}, checkins: map[int]map[int]string{}}
 	var err error
 	if d.round, err = f.st.round(ctx, k); err != nil {
 		return nil, err
@@ -237,11 +239,27 @@ func (f *Feature) gatherRegion(ctx context.Context, r regionRec, person string) 
 			d.cont[n] = choice
 		}
 	}
+	if fields, err = f.st.hfields(ctx, k.checkins, "*:*:"+globEscape(person), nil); err != nil {
+		return nil, err
+	}
+	for _, field := range fields {
+		parts := strings.SplitN(field, ":", 3)
+		n, err1 := strconv.Atoi(parts[0])
+		week, err2 := strconv.Atoi(parts[1])
+		v, err := f.st.s.Client.HGet(ctx, k.checkins, field).Result()
+		if err1 != nil || err2 != nil || err != nil {
+			continue
+		}
+		if d.checkins[n] == nil {
+			d.checkins[n] = map[int]string{}
+		}
+		d.checkins[n][week] = v
+	}
 	return d, nil
 }
 
 func (d *personData) empty(person string) bool {
-	return d.enrolled == nil && d.waiting == nil && len(d.circles) == 0 && len(d.cont) == 0 &&
+	return d.enrolled == nil && d.waiting == nil && len(d.circles) == 0 && len(d.cont) == 0 && len(d.checkins) == 0 &&
 		d.round.By != person && d.round.Confirmer != person
 }
 
@@ -286,11 +304,13 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 			switch {
 			case c.Status == circleMerged:
 				status = t("data_circle_merged", "target", c.Region+"-"+strconv.Itoa(c.MergedInto))
+			case c.Status == circleDissolved:
+				status = t("data_circle_dissolved")
 			case !f.now().Before(circleEnd(c)):
 				status = t("data_circle_finished")
 			}
 			lines = append(lines, t("data_circle", "id", c.ID(), "region", name, "channel", adapters.Escape(c.Channel),
-				"slot", slotLong(lang, c.Slot), "first", f.date(lang, c.meeting(1)), "weeks", c.Weeks, "status", status))
+				"slot", slotLong(lang, c.Slot), "first", f.date(lang, c.calendarMeeting(1)), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks), "status", status))
 			for j := range c.Members {
 				if c.Members[j].Key == person {
 					lines = append(lines, "  - "+entry(&c.Members[j]))
@@ -306,6 +326,13 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 				lines = append(lines, t("data_circle_kept"))
 			}
 		}
+		for _, n := range slices.Sorted(maps.Keys(d.checkins)) {
+			var answers []string
+			for _, week := range slices.Sorted(maps.Keys(d.checkins[n])) {
+				answers = append(answers, t("data_checkin", "week", week, "answer", t("data_checkin_"+d.checkins[n][week])))
+			}
+			lines = append(lines, t("data_checkins", "id", r.ID+"-"+strconv.Itoa(n), "answers", strings.Join(answers, ", ")))
+		}
 		if d.round.By == person {
 			lines = append(lines, t("data_round_by", "region", name, "n", d.round.N))
 		}
@@ -320,7 +347,7 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 	if dl != nil {
 		lines = append(lines, t("data_dialog", "step", t("data_step_"+dl.Step),
 			"region", adapters.Escape(dl.Region), "muni", adapters.Escape(dl.Muni), "role", m("role_"+dl.Role),
-			"goal", adapters.Escape(dl.Goal), "slots", slotList(lang, dl.Slots), "days", int(dialogTTL/(24*time.Hour))))
+			"goal", adapters.Escape(dl.Goal), "slots", slotList(lang, dl.Slots), "days_n", privacyMsgs.N(lang, "n_days", int(dialogTTL/(24*time.Hour)))))
 	}
 	admin, err := f.st.regionalAdmin(ctx, person)
 	if err != nil {
@@ -385,6 +412,10 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 		if err != nil {
 			return err
 		}
+		checkins, err := f.st.hfields(ctx, k.checkins, "*:*:"+globEscape(person), nil)
+		if err != nil {
+			return err
+		}
 		_, err = f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, k.incircle, person)
 			if len(marks) > 0 {
@@ -392,6 +423,9 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 			}
 			if len(cont) > 0 {
 				p.HDel(ctx, k.cont, cont...)
+			}
+			if len(checkins) > 0 {
+				p.HDel(ctx, k.checkins, checkins...)
 			}
 			return nil
 		})

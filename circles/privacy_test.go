@@ -240,6 +240,8 @@ func (w *world) takePart() (impulseTitle string) {
 	w.say("admin", adminChannel, "/wol vorschau rheinland")
 	contains(t, w.say("admin", adminChannel, "/wol bestätigen rheinland"), "rheinland-1")
 	contains(t, w.say(annaName, "allgemein", "/wol ich"), "rheinland-1")
+	// Her check-in is hers: it must go with her (issue 10, item 10 keeps check-ins per member).
+	contains(t, w.click(annaName, "wol-rheinland-1", "wol.met", "rheinland-1|1|yes"), "stattgefunden")
 	// anna also has an enrolment dialog open for nothing in particular: the state of a dialog.
 	return imp.Title
 }
@@ -260,6 +262,7 @@ func TestDataExportAndDeletionAcrossFeatures(t *testing.T) {
 		"von Ihnen moderiert", "Hilfeplanung mit Videokonferenz", "wird automatisch gelöscht am",
 		"### 💡 Kurzimpulse", "Region: Rheinland", title, "hilfreich",
 		"### 🤝 Working-Out-Loud-Kreise", "Kreis `rheinland-1`", "Kreis Düren", "Ich möchte die Beteiligung junger Menschen stärken.",
+		"Ihre Rückmeldungen zu den Treffen von `rheinland-1`: Woche 1 stattgefunden",
 		"`/wol vergessen`",
 	} {
 		contains(t, export, want)

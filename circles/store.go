@@ -61,8 +61,9 @@ const (
 
 // Circle statuses.
 const (
-	circleActive = "active"
-	circleMerged = "merged"
+	circleActive    = "active"
+	circleMerged    = "merged"
+	circleDissolved = "dissolved" // ended by an admin after it became too small
 )
 
 // regionRec is one region as admins set it up.
@@ -110,7 +111,8 @@ type roundRec struct {
 
 // preview is a stored matcher proposal for the current round.
 type preview struct {
-	Ver      int64            `json:"ver"` // round ver it was computed for
+	Ver      int64            `json:"ver"`                // round ver it was computed for
+	Adjusted bool             `json:"adjusted,omitempty"` // an admin moved someone: never recompute silently
 	Circles  []previewCircle  `json:"circles"`
 	Waitlist []previewWaiting `json:"waitlist"`
 }
@@ -140,7 +142,11 @@ type circleRec struct {
 	Length     int64       `json:"length"` // ms, scaled like Week
 	Weeks      int         `json:"weeks"`
 	Lang       string      `json:"lang"`
-	Admin      string      `json:"admin"` // person key of the confirming admin (merge offers)
+	Admin      string      `json:"admin"`         // person key of the confirming admin (merge offers)
+	Max        int         `json:"max,omitempty"` // the round's maximum circle size (merges keep it)
+	// Calendar is unix ms of meeting 1 as people read it when the week is scaled for a demo
+	// (WOLBOT_WOL_WEEK): the real date from start= and the slot; 0 means First.
+	Calendar int64 `json:"calendar,omitempty"`
 }
 
 // ID is the circle's name in commands and keys: "<region>-<n>".
@@ -149,6 +155,15 @@ func (c *circleRec) ID() string { return c.Region + "-" + strconv.Itoa(c.N) }
 // meeting returns the start of meeting k (1-based).
 func (c *circleRec) meeting(k int) time.Time {
 	return time.UnixMilli(c.First + int64(k-1)*c.Week)
+}
+
+// calendarMeeting is meeting k as people read it: on the real calendar, a week apart, even
+// when the companion runs on a scaled week.
+func (c *circleRec) calendarMeeting(k int) time.Time {
+	if c.Calendar == 0 {
+		return c.meeting(k)
+	}
+	return time.UnixMilli(c.Calendar).AddDate(0, 0, 7*(k-1))
 }
 
 // waiting is a person on the region's waitlist after a confirm.
