@@ -229,3 +229,16 @@ func TestCatalogPlurals(t *testing.T) {
 		}
 	}
 }
+
+// TestCataloguesPluralsAndQuotes renders every counted text with 0, 1 and 2 in both languages
+// (bot.Catalog.CheckPlurals) and finds sentences that end right after a quoted user text.
+func TestCataloguesPluralsAndQuotes(t *testing.T) {
+	for name, cat := range map[string]bot.Catalog{"messages": msgs, "privacy": privacyMsgs} {
+		if err := cat.CheckPlurals(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err := cat.CheckQuotes(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
