@@ -79,6 +79,18 @@ type Message struct {
 	// key after a crash must not post twice. Adapters pass it to the platform where the
 	// platform can dedupe by it and document how long that holds; others ignore it.
 	Key string
+	// Files are attached to the post (Post, DirectMessage, Ephemeral where the platform allows,
+	// otherwise sent with a DM). Update leaves a post's files as they are: a changed file is
+	// sent as a new post. Adapters upload them the platform's way; the console prints a line
+	// per file.
+	Files []File
+}
+
+// File is a file attached to a [Message]: a calendar invitation, a round's minutes.
+type File struct {
+	Name string // shown to people and used when saving, e.g. "wol-kreis.ics"
+	Type string // MIME type, e.g. "text/calendar; charset=utf-8"
+	Data []byte
 }
 
 // PostRef identifies a post so that it can be updated later.
