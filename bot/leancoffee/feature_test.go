@@ -114,8 +114,8 @@ func contains(t testing.TB, got, want string) {
 func TestFullRound(t *testing.T) {
 	fx := newFixture(t, redistest.Store(t))
 	contains(t, fx.say("anna", "/lc start votes=2 timebox=1s extensions=1s thumbs=3s"), "Sie moderieren")
-	contains(t, fx.say("bob", "/lc topic Wie beteiligen wir Jugendliche an der Planung?"), "Nr. 1")
-	contains(t, fx.say("carla", "/lc thema Kooperation mit der Schulverwaltung"), "Nr. 2")
+	contains(t, fx.say("bob", "/lc topic Wie beteiligen wir Jugendliche an der Planung?"), "als #1 auf dem Board")
+	contains(t, fx.say("carla", "/lc thema Kooperation mit der Schulverwaltung"), "als #2 auf dem Board")
 	board := fx.round().Board
 	if got := fx.chat.Board(board).Text; !strings.Contains(got, "Kooperation mit der Schulverwaltung") {
 		t.Fatalf("board not updated in place:\n%s", got)

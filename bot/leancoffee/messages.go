@@ -107,7 +107,7 @@ var msgs = bot.Catalog{
 		"status_ended":      "**Stand:** Die letzte Runde in diesem Kanal ist beendet. Eine neue starten Sie mit `/lc start`.",
 
 		"reply_started":   "Ihre Runde läuft, und Sie moderieren. Sind alle Themen da, starten Sie die Abstimmung mit `/lc weiter`. Die Moderation abgeben: `/lc moderation @name`.",
-		"reply_topic":     "Danke! Ihr Thema steht als Nr. {n} auf dem Board.",
+		"reply_topic":     "Danke! Ihr Thema steht als #{n} auf dem Board.",
 		"reply_voted":     "Ihr Punkt auf Thema {n} ist gezählt. Sie haben noch {left} von {dots}.",
 		"reply_unvoted":   "Ihr Punkt auf Thema {n} ist zurückgenommen. Sie haben wieder {left} von {dots}.",
 		"reply_thumbs":    "Danke, Ihre Stimme ({thumb}) ist gezählt. Bis die Abstimmung schließt, können Sie sie noch ändern.",
@@ -262,7 +262,7 @@ var msgs = bot.Catalog{
 		"status_ended":      "**Status:** The last round in this channel has ended. Start a new one with `/lc start`.",
 
 		"reply_started":   "Your round is running and you are the moderator. Once all topics are in, start the vote with `/lc next`. To hand over: `/lc moderator @name`.",
-		"reply_topic":     "Thank you! Your topic is on the board as no. {n}.",
+		"reply_topic":     "Thank you! Your topic is on the board as #{n}.",
 		"reply_voted":     "Your dot on topic {n} is counted. You have {left} of {dots} left.",
 		"reply_unvoted":   "Your dot on topic {n} is taken back. You have {left} of {dots} again.",
 		"reply_thumbs":    "Thank you, your vote ({thumb}) is counted. You can change it until the vote closes.",

@@ -17,8 +17,8 @@ func ref(user string) bot.UserRef { return bot.UserRef{Platform: "test", User: u
 func playRound(t *testing.T, fx *fixture) {
 	t.Helper()
 	fx.say("bob", "/lc start")
-	contains(t, fx.say("anna", "/lc topic Jugendbeteiligung im Ausschuss"), "Nr. 1")
-	contains(t, fx.say("carla", "/lc topic Schulsozialarbeit"), "Nr. 2")
+	contains(t, fx.say("anna", "/lc topic Jugendbeteiligung im Ausschuss"), "als #1 auf dem Board")
+	contains(t, fx.say("carla", "/lc topic Schulsozialarbeit"), "als #2 auf dem Board")
 	fx.say("bob", "/lc next")
 	fx.say("anna", "/lc vote 1")
 	fx.say("anna", "/lc vote 1")

@@ -114,7 +114,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		{"[#kreis-dueren] wolbot:", "Lean Coffee – Themen sammeln"},
 		{"[#kreis-dueren → anna] wolbot:", "Sie moderieren"},
 		{"[#kreis-dueren] wolbot (edited):", "- **#1** Wie beteiligen wir Jugendliche an der Planung? _(bob)_"},
-		{"[#kreis-dueren → bob] wolbot:", "Danke! Ihr Thema steht als Nr. 1"},
+		{"[#kreis-dueren → bob] wolbot:", "Danke! Ihr Thema steht als #1"},
 		{"[#kreis-dueren] wolbot (edited):", "Kooperation mit der Schulverwaltung @\u200bchannel _(carla)_"},
 		{"[#kreis-dueren → bob] wolbot:", "Das darf nur die Moderation dieser Runde (anna)"},
 		{"[#kreis-dueren] wolbot:", "Die Abstimmung läuft"},

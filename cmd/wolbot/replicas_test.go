@@ -80,7 +80,7 @@ func TestReplicasAnswerOnce(t *testing.T) {
 	})
 	slashCmd{Command: "/lc", Text: "topic Gemeinsame Jugendhilfeplanung", User: "UBOB", Channel: lc}.mustSend(t, reps[1])
 	eventually(t, 10*time.Second, "topic taken", func() bool {
-		return countContaining(ws.ephemerals(lc, "UBOB"), "Ihr Thema steht als Nr. 1") == 1
+		return countContaining(ws.ephemerals(lc, "UBOB"), "Ihr Thema steht als #1") == 1
 	})
 	slashCmd{Command: "/lc", Text: "next", User: "UANNA", Channel: lc}.mustSend(t, reps[2])
 	eventually(t, 10*time.Second, "voting", func() bool { return countContaining(ws.posts(lc), "Die Abstimmung läuft") == 1 })
