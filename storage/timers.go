@@ -130,9 +130,12 @@ type TimerOptions struct {
 	// RetryMax is the longest backoff between two attempts (1s, 2s, 4s, ... up to it);
 	// default 10×Lease, at most 5 minutes.
 	RetryMax time.Duration
-	Logger   zerolog.Logger   // the zero value logs nothing, like zerolog.Nop()
-	Now      func() time.Time // the due time of a timer scheduled with a zero Due; default time.Now
-	Observer TimerObserver    // told about every handler run, for metrics; nil means none
+	// KeepEvery is how often the loop runs the schedule checks registered with Keep; default
+	// 1 minute.
+	KeepEvery time.Duration
+	Logger    zerolog.Logger   // the zero value logs nothing, like zerolog.Nop()
+	Now       func() time.Time // the due time of a timer scheduled with a zero Due; default time.Now
+	Observer  TimerObserver    // told about every handler run, for metrics; nil means none
 }
 
 // TimerObserver is told about every run of a timer handler, for metrics. The loop calls it
@@ -153,6 +156,18 @@ type TimerGiveUpObserver interface {
 	TimerGaveUp(kind string, permanent bool)
 }
 
+// KeepObserver may be implemented by a TimerObserver: it is told the outcome of every check
+// of a recurring schedule registered with Keep: recreated when the check found the schedule's
+// timer missing and made it again, err when the check failed.
+type KeepObserver interface {
+	ScheduleChecked(name string, recreated bool, err error)
+}
+
+// KeepFunc checks one recurring schedule and recreates its timer when it is missing (Redis
+// lost its data, the timer was given up); it reports whether it recreated it. It must be
+// idempotent: every replica runs it.
+type KeepFunc func(ctx context.Context) (recreated bool, err error)
+
 // Timers schedules durable timers and runs the loop that delivers them to handlers. Any number of
 // Timers (in one process or in several replicas) may share a namespace: a claim with a lease
 // makes sure only one of them runs a timer at a time. Register handlers with Handle or
@@ -170,6 +185,7 @@ type Timers struct {
 	handlers map[string]TimerHandler
 	giveUps  map[string]GiveUpHandler
 	kinds    map[string]Lane
+	keepers  map[string]KeepFunc
 
 	running atomic.Bool
 	batcher atomic.Pointer[batcher] // set while Run runs: coalesces acks and retries
@@ -207,6 +223,9 @@ func NewTimers(s *Store, opts TimerOptions) *Timers {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = min(10*opts.Lease, 5*time.Minute)
 	}
+	if opts.KeepEvery <= 0 {
+		opts.KeepEvery = time.Minute
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -226,6 +245,7 @@ func NewTimers(s *Store, opts TimerOptions) *Timers {
 		handlers:    make(map[string]TimerHandler),
 		giveUps:     make(map[string]GiveUpHandler),
 		kinds:       make(map[string]Lane),
+		keepers:     make(map[string]KeepFunc),
 		instance:    hex.EncodeToString(b[:]),
 	}
 	for _, name := range Lanes {
@@ -266,6 +286,15 @@ func (t *Timers) HandleGiveUp(kind string, h GiveUpHandler) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.giveUps[kind] = h
+}
+
+// Keep registers a check of the recurring schedule name: a running loop calls check every
+// KeepEvery, so a schedule whose timer went missing comes back without a restart. Registering
+// a name again replaces its check.
+func (t *Timers) Keep(name string, check KeepFunc) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.keepers[name] = check
 }
 
 func (t *Timers) handler(kind string) TimerHandler {
@@ -484,6 +513,7 @@ func (t *Timers) Run(ctx context.Context) error {
 
 	var loops sync.WaitGroup
 	loops.Go(func() { t.migrateLoop(ctx) })
+	loops.Go(func() { t.keepLoop(ctx) })
 	for _, name := range Lanes {
 		ln := t.lanes[name]
 		loops.Go(func() { t.runLane(ctx, ln, &handlers) })
@@ -505,6 +535,41 @@ func (t *Timers) migrateLoop(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// keepLoop runs the schedule checks every KeepEvery until ctx ends.
+func (t *Timers) keepLoop(ctx context.Context) {
+	for sleep(ctx, t.opts.KeepEvery) {
+		t.mu.RLock()
+		checks := make(map[string]KeepFunc, len(t.keepers))
+		for name, f := range t.keepers {
+			checks[name] = f
+		}
+		t.mu.RUnlock()
+		for name, check := range checks {
+			cctx, cancel := context.WithTimeout(ctx, opTimeout)
+			recreated, err := callKeep(cctx, check)
+			cancel()
+			if o, ok := t.opts.Observer.(KeepObserver); ok {
+				o.ScheduleChecked(name, recreated, err)
+			}
+			switch {
+			case err != nil:
+				t.opts.Logger.Error().Err(err).Str("schedule", name).Msg("timers: schedule check failed")
+			case recreated:
+				t.opts.Logger.Warn().Str("schedule", name).Msg("timers: the timer of a recurring schedule was missing; recreated")
+			}
+		}
+	}
+}
+
+func callKeep(ctx context.Context, check KeepFunc) (recreated bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return check(ctx)
 }
 
 // runLane claims and runs the due timers of one lane until ctx ends.

@@ -342,3 +342,43 @@ func TestTimersRescheduleMovesLane(t *testing.T) {
 		t.Errorf("Cancel left %d timers, %v", pending(t, tm), err)
 	}
 }
+
+// keepObserver records schedule checks.
+type keepObserver struct {
+	timerObserver
+	recreated, failed atomic.Int32
+}
+
+func (o *keepObserver) ScheduleChecked(_ string, recreated bool, err error) {
+	if recreated {
+		o.recreated.Add(1)
+	}
+	if err != nil {
+		o.failed.Add(1)
+	}
+}
+
+// A registered schedule check runs periodically while the loop runs and brings a lost timer back.
+func TestTimersKeepRecreatesMissingSchedule(t *testing.T) {
+	t.Parallel()
+	s := redistest.Store(t)
+	obs := &keepObserver{}
+	tm := newTimers(t, s, storage.TimerOptions{KeepEvery: 50 * time.Millisecond, Observer: obs})
+	tm.Handle("test.weekly", func(context.Context, storage.Timer) error { return nil })
+	tm.Keep("weekly", func(ctx context.Context) (bool, error) {
+		ok, err := tm.Exists(ctx, []string{"weekly"})
+		if err != nil || ok[0] {
+			return false, err
+		}
+		return true, tm.Schedule(ctx, storage.Timer{ID: "weekly", Kind: "test.weekly", Due: time.Now().Add(time.Hour)})
+	})
+	run(t, tm)
+	eventually(t, "the schedule to be created", func() bool { _, ok, _ := tm.Get(t.Context(), "weekly"); return ok })
+	if err := tm.Cancel(t.Context(), "weekly"); err != nil { // Redis lost it
+		t.Fatal(err)
+	}
+	eventually(t, "the schedule to come back", func() bool { _, ok, _ := tm.Get(t.Context(), "weekly"); return ok })
+	if n := obs.recreated.Load(); n != 2 {
+		t.Errorf("observer saw %d recreations, want 2", n)
+	}
+}
