@@ -173,7 +173,7 @@ func TestTimersGiveUpIntoDeadLetters(t *testing.T) {
 			if err != nil || len(dead) != 1 {
 				t.Fatalf("Dead = %+v, %v; want one timer", dead, err)
 			}
-			if d := dead[0]; d.ID != "f" || d.Kind != "test.fail" || string(d.Payload) != "p" || d.Attempt != tt.wantRuns ||
+			if d := dead[0]; d.ID != "f" || d.Kind != "test.fail" || d.Lane != storage.LaneCompanion || string(d.Payload) != "p" || d.Attempt != tt.wantRuns ||
 				!strings.Contains(d.Err, tt.err.Error()) || time.Since(d.GaveUp) > 5*time.Second {
 				t.Errorf("dead timer %+v", d)
 			}
@@ -189,10 +189,11 @@ func TestTimersGiveUpIntoDeadLetters(t *testing.T) {
 				}
 			}
 
-			// Requeued, it runs again from attempt 1 and leaves the dead-letter set.
+			// Requeued by a tool without handlers, it goes back to its lane, runs again from
+			// attempt 1 and leaves the dead-letter set.
 			fail.Store(false)
 			before := runs.Load()
-			if ok, err := tm.RequeueDead(t.Context(), "f"); !ok || err != nil {
+			if ok, err := storage.NewTimers(s, storage.TimerOptions{}).RequeueDead(t.Context(), "f"); !ok || err != nil {
 				t.Fatalf("RequeueDead = %v, %v", ok, err)
 			}
 			eventually(t, "the requeued timer to run", func() bool { return runs.Load() == before+1 && pending(t, tm) == 0 })

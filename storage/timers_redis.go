@@ -92,8 +92,8 @@ return 1
 `)
 
 // buryScript gives up timer ARGV[1] if claim token ARGV[2] still holds it: the timer leaves its
-// lane (KEYS[1]) and its data moves to the dead-letter set (KEYS[4..6]) with error ARGV[3]. The
-// set keeps the newest ARGV[4] timers.
+// lane (KEYS[1]) and its data moves to the dead-letter set (KEYS[4..6]) with "<lane>|<error>"
+// (ARGV[3]). The set keeps the newest ARGV[4] timers.
 var buryScript = redis.NewScript(luaNow + `
 if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
 local v = redis.call('HGET', KEYS[2], ARGV[1])
@@ -247,7 +247,7 @@ func (t *Timers) bury(ctx context.Context, ln *lane, c claim, cause error) (bool
 		msg = msg[:300]
 	}
 	keys := []string{ln.dueKey, t.dataKey, t.claims, t.deadKey, t.deadDataKey, t.deadErrKey}
-	v, err := t.eval(ctx, buryScript, keys, c.ID, c.token, msg, maxDead)
+	v, err := t.eval(ctx, buryScript, keys, c.ID, c.token, string(ln.name)+"|"+msg, maxDead)
 	if err != nil {
 		return false, fmt.Errorf("storage: timers: give up %s: %w", c.ID, err)
 	}
@@ -293,8 +293,19 @@ func (t *Timers) migrate(ctx context.Context) (int, error) {
 // DeadTimer is a timer given up into the dead-letter set.
 type DeadTimer struct {
 	Timer            // as it was given up; Attempt is the number of attempts it had
+	Lane   Lane      // the lane it ran in, and goes back to when requeued
 	GaveUp time.Time // when, by Redis' clock
 	Err    string    // the last error, at most 300 bytes
+}
+
+// splitDeadErr splits the dead-letter set's "<lane>|<error>".
+func splitDeadErr(v string) (Lane, string) {
+	name, msg, _ := strings.Cut(v, "|")
+	l, err := ParseLane(name)
+	if err != nil {
+		return "", v
+	}
+	return l, msg
 }
 
 // Dead lists up to limit given-up timers, the newest first.
@@ -329,8 +340,9 @@ func (t *Timers) Dead(ctx context.Context, limit int) ([]DeadTimer, error) {
 		if err != nil {
 			tm = Timer{ID: id}
 		}
-		msg, _ := errs.Val()[i].(string)
-		out = append(out, DeadTimer{Timer: tm, GaveUp: time.UnixMilli(int64(zs[i].Score)), Err: msg})
+		v, _ = errs.Val()[i].(string)
+		l, msg := splitDeadErr(v)
+		out = append(out, DeadTimer{Timer: tm, Lane: l, GaveUp: time.UnixMilli(int64(zs[i].Score)), Err: msg})
 	}
 	return out, nil
 }
@@ -347,22 +359,32 @@ func (t *Timers) DeadCount(ctx context.Context) (int64, error) {
 // ErrTimerExists is returned by RequeueDead when a live timer has the dead timer's id.
 var ErrTimerExists = errors.New("a timer with this id is scheduled")
 
-// RequeueDead puts the given-up timer id back into its kind's lane, due at once, with its
+// RequeueDead puts the given-up timer id back into the lane it ran in, due at once, with its
 // attempts reset; false when there is no such dead timer. A live timer with the same id wins:
-// the dead one stays, and the error is ErrTimerExists.
+// the dead one stays, and the error is ErrTimerExists. It needs no handlers registered, so a
+// command-line tool can call it.
 func (t *Timers) RequeueDead(ctx context.Context, id string) (bool, error) {
-	v, err := t.s.Client.HGet(ctx, t.deadDataKey, id).Result()
-	if errors.Is(err, redis.Nil) {
+	var data, lerr *redis.StringCmd
+	_, err := t.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		data = p.HGet(ctx, t.deadDataKey, id)
+		lerr = p.HGet(ctx, t.deadErrKey, id)
+		return nil
+	})
+	if errors.Is(data.Err(), redis.Nil) {
 		return false, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return false, fmt.Errorf("storage: timers: requeue dead %s: %w", id, err)
 	}
+	v := data.Val()
 	tm, err := decodeTimer(id, v)
 	if err != nil {
 		return false, fmt.Errorf("storage: timers: requeue dead %s: %w", id, err)
 	}
 	ln := t.laneOf(tm.Kind)
+	if l, _ := splitDeadErr(lerr.Val()); t.lanes[l] != nil {
+		ln = t.lanes[l]
+	}
 	keys := []string{ln.dueKey, t.dataKey, t.claims, t.deadKey, t.deadDataKey, t.deadErrKey}
 	n, err := requeueDeadScript.Run(ctx, t.s.Client, keys, id, v).Int64()
 	if err != nil {
