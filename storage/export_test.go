@@ -46,3 +46,26 @@ func (t *Timers) Migrate(ctx context.Context) (int, error) { return t.migrate(ct
 
 // EmbeddedServer is the miniredis of a store opened without URL, nil otherwise.
 func (s *Store) EmbeddedServer() *miniredis.Miniredis { return s.embedded }
+
+// ClaimLaneForTest claims up to n due timers of lane l, as one claim round trip of the loop.
+func (t *Timers) ClaimLaneForTest(ctx context.Context, l Lane, n int) ([]Claim, error) {
+	c, _, err := t.claim(ctx, t.lanes[l], n)
+	return c, err
+}
+
+// AckAllForTest acknowledges claims in one pipeline, as the loop's batcher does.
+func (t *Timers) AckAllForTest(ctx context.Context, cs []Claim) error {
+	b := newBatcher(t.s.Client)
+	batch := make([]*batchOp, len(cs))
+	for i, c := range cs {
+		batch[i] = &batchOp{sc: ackScript, keys: t.laneKeys(c.lane), args: []any{c.ID, c.token}, done: make(chan struct{})}
+	}
+	b.send(batch)
+	b.close()
+	for _, op := range batch {
+		if op.err != nil {
+			return op.err
+		}
+	}
+	return nil
+}

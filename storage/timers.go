@@ -89,18 +89,19 @@ const (
 // Lanes lists every lane.
 var Lanes = []Lane{LaneInteractive, LaneCompanion, LaneBulk}
 
-// DefaultConcurrency is the number of handlers that run at once in a lane unless configured.
-// Handlers make chat calls of 50–200 ms each, and a lane's throughput is its slots divided by
-// the handler's time: 64 interactive slots run 1,000 timeboxes of two 50 ms calls in about
-// 1.6 s. Bulk deliveries are paced by the impulse rate limiter and never wait in a slot.
+// DefaultConcurrency is the number of handlers that run at once in a lane of one replica
+// unless configured. Handlers make their chat calls inside their slot, so a lane's throughput
+// is its slots divided by the handler's time, and the defaults are sized for chat calls of
+// 50–200 ms: 128 interactive slots run 1,000 timeboxes due at once (two calls each) in about
+// 0.8 s at 50 ms and 3 s at 200 ms; 32 bulk slots carry an impulse rate of up to 160 posts a
+// second at 200 ms (deliveries waiting for the rate limiter are rescheduled, they hold no
+// slot). A slot is a goroutine: idle ones cost nothing.
 func DefaultConcurrency(l Lane) int {
 	switch l {
 	case LaneInteractive:
-		return 64
-	case LaneCompanion:
-		return 16
+		return 128
 	default:
-		return 16
+		return 32
 	}
 }
 

@@ -89,7 +89,7 @@ var settings = []setting{
 	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
 	{"WOLBOT_RETENTION", "retention", "", "How long ended Lean Coffee rounds, finished WOL circles and impulse delivery logs, feedback and stopped subscriptions are kept (e.g. 90d, 2160h); empty: 30 days for Lean Coffee, 180 days for circles and impulses."},
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
-	{"WOLBOT_TIMER_CONCURRENCY", "timer-concurrency", "", "Timer handlers running at once per lane and replica: one number for every lane, or interactive=64,companion=16,bulk=16 (the defaults)."},
+	{"WOLBOT_TIMER_CONCURRENCY", "timer-concurrency", "", "Timer handlers running at once per lane and replica: one number for every lane, or interactive=128,companion=32,bulk=32 (the defaults)."},
 	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
