@@ -383,3 +383,29 @@ func TestTimersKeepRecreatesMissingSchedule(t *testing.T) {
 		t.Errorf("observer saw %d recreations, want 2", n)
 	}
 }
+
+// The dead-letter set forgets entries older than 30 days when another timer is given up.
+func TestTimersDeadLettersExpire(t *testing.T) {
+	t.Parallel()
+	s := redistest.Store(t)
+	tm := newTimers(t, s, storage.TimerOptions{})
+	tm.Handle("test.dead", func(context.Context, storage.Timer) error { return storage.Permanent(errors.New("gone")) })
+	ctx := t.Context()
+	old := time.Now().Add(-31 * 24 * time.Hour).UnixMilli()
+	s.Client.ZAdd(ctx, s.Key("{timers}", "dead"), redis.Z{Score: float64(old), Member: "ancient"})
+	s.Client.HSet(ctx, s.Key("{timers}", "dead", "data"), "ancient", "3|1|test.dead|")
+	s.Client.HSet(ctx, s.Key("{timers}", "dead", "err"), "ancient", "interactive|x")
+	schedule(t, tm, storage.Timer{ID: "new", Kind: "test.dead", Due: time.Now().Add(-time.Second)})
+	claimed, err := tm.ClaimForTest(ctx, 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim = %v, %v", claimed, err)
+	}
+	tm.DeliverForTest(ctx, claimed[0])
+	dead, err := tm.Dead(ctx, 10)
+	if err != nil || len(dead) != 1 || dead[0].ID != "new" {
+		t.Errorf("Dead = %+v, %v; want only the new one", dead, err)
+	}
+	if n := s.Client.HLen(ctx, s.Key("{timers}", "dead", "data")).Val(); n != 1 {
+		t.Errorf("%d dead data entries, want 1", n)
+	}
+}

@@ -93,7 +93,7 @@ return 1
 
 // buryScript gives up timer ARGV[1] if claim token ARGV[2] still holds it: the timer leaves its
 // lane (KEYS[1]) and its data moves to the dead-letter set (KEYS[4..6]) with "<lane>|<error>"
-// (ARGV[3]). The set keeps the newest ARGV[4] timers.
+// (ARGV[3]). The set keeps the newest ARGV[4] timers, none older than ARGV[5] ms.
 var buryScript = redis.NewScript(luaNow + `
 if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
 local v = redis.call('HGET', KEYS[2], ARGV[1])
@@ -104,15 +104,16 @@ if not v then return 0 end
 redis.call('ZADD', KEYS[4], now, ARGV[1])
 redis.call('HSET', KEYS[5], ARGV[1], v)
 redis.call('HSET', KEYS[6], ARGV[1], ARGV[3])
-local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[4])
-if excess > 0 then
-  local old = redis.call('ZRANGE', KEYS[4], 0, excess - 1)
-  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, excess - 1)
+local function forget(old)
   for _, id in ipairs(old) do
+    redis.call('ZREM', KEYS[4], id)
     redis.call('HDEL', KEYS[5], id)
     redis.call('HDEL', KEYS[6], id)
   end
 end
+forget(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[5]), 'LIMIT', 0, 100))
+local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[4])
+if excess > 0 then forget(redis.call('ZRANGE', KEYS[4], 0, excess - 1)) end
 return 1
 `)
 
@@ -159,8 +160,13 @@ redis.call('HDEL', KEYS[6], ARGV[1])
 return 1
 `)
 
-// maxDead bounds the dead-letter set; the oldest entries go first.
-const maxDead = 10000
+// maxDead bounds the dead-letter set, the oldest entries going first; maxDeadAge is how long
+// an entry is kept at most (timer payloads may name people, so they do not stay forever). Old
+// entries are dropped whenever another timer is given up.
+const (
+	maxDead    = 10000
+	maxDeadAge = 30 * 24 * time.Hour
+)
 
 // laneKeys is the KEYS layout of the claim, ack and requeue scripts.
 func (t *Timers) laneKeys(ln *lane) []string { return []string{ln.dueKey, t.dataKey, t.claims} }
@@ -247,7 +253,7 @@ func (t *Timers) bury(ctx context.Context, ln *lane, c claim, cause error) (bool
 		msg = msg[:300]
 	}
 	keys := []string{ln.dueKey, t.dataKey, t.claims, t.deadKey, t.deadDataKey, t.deadErrKey}
-	v, err := t.eval(ctx, buryScript, keys, c.ID, c.token, string(ln.name)+"|"+msg, maxDead)
+	v, err := t.eval(ctx, buryScript, keys, c.ID, c.token, string(ln.name)+"|"+msg, maxDead, maxDeadAge.Milliseconds())
 	if err != nil {
 		return false, fmt.Errorf("storage: timers: give up %s: %w", c.ID, err)
 	}

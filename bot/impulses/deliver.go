@@ -336,9 +336,11 @@ func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt
 		_, err = f.chat.DirectMessage(ctx, r.Target, msg)
 	}
 	switch {
-	case errors.Is(err, adapters.ErrNotFound):
-		// The person or channel is gone: the post cannot have landed, so dropping the
-		// reservation repeats nothing; the subscription ends (subscribing again resumes it).
+	case errors.Is(err, adapters.ErrNotFound) || adapters.IsPermanent(err):
+		// The person or channel is gone, or the bot can no longer post there for good
+		// (deactivated, removed from the channel, archived): the post cannot have landed, so
+		// dropping the reservation repeats nothing; the subscription ends (subscribing again
+		// resumes it) instead of giving up a timer every week.
 		log.Warn().Err(err).Msg("impulse recipient not found; subscription ended")
 		if err := f.st.release(ctx, sub, r.Slot, true); err != nil {
 			return err
