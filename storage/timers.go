@@ -282,7 +282,8 @@ func (t *Timers) HandleLane(kind string, l Lane, h TimerHandler) {
 	t.kinds[kind] = l
 }
 
-// HandleGiveUp registers h to be told when a timer of kind is given up.
+// HandleGiveUp registers h to be told when a timer of kind is given up; kind "" registers a
+// hook for every kind without one of its own.
 func (t *Timers) HandleGiveUp(kind string, h GiveUpHandler) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -735,7 +736,10 @@ func (t *Timers) giveUp(ctx context.Context, ln *lane, c claim, cause error) {
 		o.TimerGaveUp(c.Kind, permanent)
 	}
 	t.mu.RLock()
-	h := t.giveUps[c.Kind]
+	h, ok := t.giveUps[c.Kind]
+	if !ok {
+		h = t.giveUps[""]
+	}
 	t.mu.RUnlock()
 	if h == nil {
 		return

@@ -236,6 +236,8 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	}
 	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m, LaneConcurrency: cfg.TimerConcurrency})
 	m.CollectPendingTimers(timers)
+	// Admins hear by direct message when a timer is given up (see giveup.go).
+	timers.HandleGiveUp("", (&giveUpNotifier{store: store, chat: chat, admins: cfg.Admins}).notify)
 	b := bot.New(bot.Options{
 		Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m, Location: cfg.Location,
 	})
