@@ -126,7 +126,8 @@ type TimerOptions struct {
 	// LaneConcurrency sets the handlers running at once per lane (env WOLBOT_TIMER_CONCURRENCY).
 	LaneConcurrency map[Lane]int
 	// MaxAttempts is how many failed handler runs give a timer up into the dead-letter set;
-	// default 12 (with the default backoff about 20 minutes of retries).
+	// default 20: with the default backoff about an hour of retries, which rides out a chat
+	// platform's outage.
 	MaxAttempts int
 	// RetryMax is the longest backoff between two attempts (1s, 2s, 4s, ... up to it);
 	// default 10×Lease, at most 5 minutes.
@@ -219,7 +220,7 @@ func NewTimers(s *Store, opts TimerOptions) *Timers {
 		opts.Batch = 32
 	}
 	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = 12
+		opts.MaxAttempts = 20
 	}
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = min(10*opts.Lease, 5*time.Minute)
