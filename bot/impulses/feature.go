@@ -133,7 +133,7 @@ func New(ctx context.Context, opts Options) (*Feature, error) {
 	}
 	// The slot timer is made here at start; should it go missing later (Redis lost its data,
 	// the timer was given up), the timer loop's periodic check makes it again.
-	opts.Timers.Keep(slotTimerID, f.ensureSlot)
+	opts.Timers.Keep(slotTimerID, f.keepSlot)
 	return f, nil
 }
 
@@ -169,6 +169,25 @@ func (f *Feature) ensureSlot(ctx context.Context) (bool, error) {
 	}
 	if ok && string(tm.Payload) == sch.Expr {
 		return false, nil
+	}
+	return true, f.scheduleSlot(ctx, sch, f.now())
+}
+
+// keepSlot is the timer loop's periodic check: it recreates the slot timer, for the schedule
+// in force, only when it is missing. Unlike ensureSlot it leaves a timer of another schedule
+// alone, so replicas started with different WOLBOT_IMPULSE_SCHEDULE values do not move the
+// slot back and forth every minute.
+func (f *Feature) keepSlot(ctx context.Context) (bool, error) {
+	ok, err := f.timers.Exists(ctx, []string{slotTimerID})
+	if err != nil {
+		return false, fmt.Errorf("impulses: slot timer: %w", err)
+	}
+	if ok[0] {
+		return false, nil
+	}
+	sch, _, err := f.schedule(ctx)
+	if err != nil {
+		return false, err
 	}
 	return true, f.scheduleSlot(ctx, sch, f.now())
 }
