@@ -409,3 +409,24 @@ func TestTimersDeadLettersExpire(t *testing.T) {
 		t.Errorf("%d dead data entries, want 1", n)
 	}
 }
+
+// Per-lane settings win over Concurrency, which wins over the defaults.
+func TestTimersLaneConcurrency(t *testing.T) {
+	s := redistest.Store(t)
+	tests := []struct {
+		opts storage.TimerOptions
+		want [3]int // interactive, companion, bulk
+	}{
+		{storage.TimerOptions{}, [3]int{128, 32, 32}},
+		{storage.TimerOptions{Concurrency: 4}, [3]int{4, 4, 4}},
+		{storage.TimerOptions{Concurrency: 4, LaneConcurrency: map[storage.Lane]int{storage.LaneBulk: 2}}, [3]int{4, 4, 2}},
+		{storage.TimerOptions{LaneConcurrency: map[storage.Lane]int{storage.LaneInteractive: 256}}, [3]int{256, 32, 32}},
+	}
+	for _, tt := range tests {
+		tm := storage.NewTimers(s, tt.opts)
+		got := [3]int{tm.Concurrency(storage.LaneInteractive), tm.Concurrency(storage.LaneCompanion), tm.Concurrency(storage.LaneBulk)}
+		if got != tt.want {
+			t.Errorf("%+v: slots %v, want %v", tt.opts, got, tt.want)
+		}
+	}
+}

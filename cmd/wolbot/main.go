@@ -236,6 +236,8 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	}
 	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m, LaneConcurrency: cfg.TimerConcurrency})
 	m.CollectPendingTimers(timers)
+	log.Info().Int("interactive", timers.Concurrency(storage.LaneInteractive)).Int("companion", timers.Concurrency(storage.LaneCompanion)).
+		Int("bulk", timers.Concurrency(storage.LaneBulk)).Msg("timer lanes: handler slots")
 	// Admins hear by direct message when a timer is given up (see giveup.go).
 	timers.HandleGiveUp("", (&giveUpNotifier{store: store, chat: chat, admins: cfg.Admins}).notify)
 	b := bot.New(bot.Options{
