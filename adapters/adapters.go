@@ -110,6 +110,21 @@ type User struct {
 // ErrNotFound is returned by [Chat] methods when a user, channel or post does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrPermanent marks a [Chat] error that no retry can fix: the bot is not in the channel, the
+// channel is archived, the user is deactivated. Adapters wrap it around the platform's error
+// (fmt.Errorf("%w: %w", adapters.ErrPermanent, err)); the timer loop gives a timer whose handler
+// returns such an error up at once instead of retrying it (storage.IsPermanent finds it through
+// its Permanent method, since storage does not import the port).
+var ErrPermanent error = permanentError{}
+
+type permanentError struct{}
+
+func (permanentError) Error() string   { return "permanent platform error" }
+func (permanentError) Permanent() bool { return true }
+
+// IsPermanent reports whether err wraps [ErrPermanent].
+func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }
+
 // Chat is the outbound half of the port: what the core may do on a chat platform. Every
 // adapter implements it; the core calls it from any goroutine, so implementations must be safe
 // for concurrent use. Errors are wrapped with the operation and, where the platform gave up

@@ -84,9 +84,11 @@ func New(opts Options) (*Feature, error) {
 		st: newStore(opts.Store), chat: opts.Chat, timers: opts.Timers, loc: loc, week: week, keep: retentionOr(opts.Retention),
 		log: opts.Logger.With().Str("feature", Name).Logger(), now: now,
 	}
-	opts.Timers.Handle(RemindKind, f.onRemind)
-	opts.Timers.Handle(CheckinKind, f.onCheckin)
-	opts.Timers.Handle(PurgeKind, f.onPurge)
+	// Circle timers run in the companion lane: neither behind an impulse fan-out nor in the
+	// way of a Lean Coffee timebox.
+	opts.Timers.HandleLane(RemindKind, storage.LaneCompanion, f.onRemind)
+	opts.Timers.HandleLane(CheckinKind, storage.LaneCompanion, f.onCheckin)
+	opts.Timers.HandleLane(PurgeKind, storage.LaneCompanion, f.onPurge)
 	return f, nil
 }
 

@@ -43,6 +43,9 @@ type Metrics struct {
 	commandDuration *prometheus.HistogramVec
 	timerLag        *prometheus.HistogramVec
 	timersFired     *prometheus.CounterVec
+	timersGivenUp   *prometheus.CounterVec
+	schedRecreated  *prometheus.CounterVec
+	schedFailing    *prometheus.GaugeVec
 	deliveries      *prometheus.CounterVec
 	apiCalls        *prometheus.CounterVec
 	apiErrors       *prometheus.CounterVec
@@ -75,6 +78,18 @@ func New() *Metrics {
 			Namespace: namespace, Name: "timers_fired_total",
 			Help: "Durable timer handler runs, by timer kind and outcome (ok, error).",
 		}, []string{"kind", "outcome"}),
+		timersGivenUp: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "timers_given_up_total",
+			Help: "Durable timers given up into the dead-letter set, by timer kind and reason (permanent: a permanent platform error; attempts: retries exhausted).",
+		}, []string{"kind", "reason"}),
+		schedRecreated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "timer_schedules_recreated_total",
+			Help: "Recurring schedules (e.g. impulse.slot) whose timer the periodic check found missing and made again.",
+		}, []string{"schedule"}),
+		schedFailing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "timer_schedule_check_failing",
+			Help: "1 while the last periodic check of a recurring schedule failed (its timer may be missing), else 0.",
+		}, []string{"schedule"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "impulse_deliveries_total",
 			Help: "Attempts to deliver an impulse slot to a subscriber, by outcome.",
@@ -97,6 +112,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.commands, m.commandDuration, m.timerLag, m.timersFired, m.deliveries,
+		m.timersGivenUp, m.schedRecreated, m.schedFailing,
 		m.apiCalls, m.apiErrors, m.apiRetries,
 	)
 	// ContinueOnError: should the pending gauge's Redis read fail, the scrape still carries
@@ -119,10 +135,31 @@ type PendingTimers interface {
 	Pending(ctx context.Context) (int64, error)
 }
 
+// DeadTimers is what [Metrics.CollectPendingTimers] reads for wolbot_timers_dead:
+// *storage.Timers implements it.
+type DeadTimers interface {
+	DeadCount(ctx context.Context) (int64, error)
+}
+
 // CollectPendingTimers adds wolbot_timers_pending, the number of scheduled timers, read from t
-// on each scrape (one ZCARD, bounded by a one-second timeout); when the read fails the sample
-// is NaN. Calling it twice panics.
+// on each scrape (one pipeline, bounded by a one-second timeout), and, when t also implements
+// DeadTimers, wolbot_timers_dead, the size of the dead-letter set; when a read fails the
+// sample is NaN. Calling it twice panics.
 func (m *Metrics) CollectPendingTimers(t PendingTimers) {
+	if d, ok := t.(DeadTimers); ok {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "timers_dead",
+			Help: "Durable timers in the dead-letter set (given up; see README, Operations), read from Redis on scrape; NaN when Redis did not answer.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), pendingTimeout)
+			defer cancel()
+			n, err := d.DeadCount(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}))
+	}
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "timers_pending",
 		Help: "Durable timers scheduled (claimed ones included), read from Redis on scrape; NaN when Redis did not answer.",
@@ -154,6 +191,27 @@ func (m *Metrics) TimerFired(kind string, lag time.Duration, err error) {
 		outcome = timerError
 	}
 	m.timersFired.WithLabelValues(kind, outcome).Inc()
+}
+
+// TimerGaveUp implements storage.TimerGiveUpObserver.
+func (m *Metrics) TimerGaveUp(kind string, permanent bool) {
+	reason := "attempts"
+	if permanent {
+		reason = "permanent"
+	}
+	m.timersGivenUp.WithLabelValues(kind, reason).Inc()
+}
+
+// ScheduleChecked implements storage.KeepObserver.
+func (m *Metrics) ScheduleChecked(name string, recreated bool, err error) {
+	if recreated {
+		m.schedRecreated.WithLabelValues(name).Inc()
+	}
+	failing := 0.0
+	if err != nil {
+		failing = 1
+	}
+	m.schedFailing.WithLabelValues(name).Set(failing)
 }
 
 // Delivered implements impulses.Observer.

@@ -26,10 +26,12 @@ func TestMain(m *testing.M) { redistest.Main(m) }
 
 // One value serves every observer interface the core defines.
 var (
-	_ bot.Observer          = (*metrics.Metrics)(nil)
-	_ storage.TimerObserver = (*metrics.Metrics)(nil)
-	_ impulses.Observer     = (*metrics.Metrics)(nil)
-	_ adapters.APIObserver  = (*metrics.Metrics)(nil)
+	_ bot.Observer                = (*metrics.Metrics)(nil)
+	_ storage.TimerObserver       = (*metrics.Metrics)(nil)
+	_ storage.TimerGiveUpObserver = (*metrics.Metrics)(nil)
+	_ storage.KeepObserver        = (*metrics.Metrics)(nil)
+	_ impulses.Observer           = (*metrics.Metrics)(nil)
+	_ adapters.APIObserver        = (*metrics.Metrics)(nil)
 )
 
 // scrape GETs /metrics from m's handler over a real HTTP server and returns the text format.
@@ -241,4 +243,42 @@ type fakePending struct {
 func (p *fakePending) Pending(ctx context.Context) (int64, error) {
 	_, p.hadDeadline = ctx.Deadline()
 	return p.n, p.err
+}
+
+// Given-up timers, the dead-letter set and schedule checks are visible.
+func TestTimerGiveUpsAndScheduleChecks(t *testing.T) {
+	m := metrics.New()
+	timers := storage.NewTimers(redistest.Store(t), storage.TimerOptions{MaxAttempts: 1, Observer: m})
+	m.CollectPendingTimers(timers)
+	timers.Handle("test.fail", func(context.Context, storage.Timer) error { return storage.Permanent(errors.New("gone")) })
+	if err := timers.Schedule(context.Background(), storage.Timer{ID: "f", Kind: "test.fail", Due: time.Now().Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- timers.Run(ctx) }()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if n, _ := timers.DeadCount(context.Background()); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the failing timer was not given up")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	m.TimerGaveUp("test.other", false)
+	m.ScheduleChecked("impulse.slot", true, nil)
+	m.ScheduleChecked("wol.x", false, errors.New("redis down"))
+	wantLines(t, scrape(t, m),
+		`wolbot_timers_dead 1`,
+		`wolbot_timers_pending 0`,
+		`wolbot_timers_given_up_total{kind="test.fail",reason="permanent"} 1`,
+		`wolbot_timers_given_up_total{kind="test.other",reason="attempts"} 1`,
+		`wolbot_timer_schedules_recreated_total{schedule="impulse.slot"} 1`,
+		`wolbot_timer_schedule_check_failing{schedule="impulse.slot"} 0`,
+		`wolbot_timer_schedule_check_failing{schedule="wol.x"} 1`,
+	)
 }

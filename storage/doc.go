@@ -11,7 +11,10 @@
 //   - dedupe.go: FirstSeen drops repeated deliveries of one inbound event (platform retries,
 //     reconnects, a second replica).
 //   - timers.go: durable timers, the one mechanism for everything that happens later (timeboxes,
-//     reminders, impulse deliveries). At-least-once with a lease; handlers must be idempotent.
+//     reminders, impulse deliveries). At-least-once with a lease on Redis' clock; handlers must
+//     be idempotent. Each kind runs in a lane (interactive, companion, bulk) with its own claim
+//     and handler slots; retries are bounded and given-up timers land in a dead-letter set.
+//     timers_redis.go holds the Lua scripts, the outcome batcher and the dead-letter API.
 //
 // Tests get a Redis from the sibling package redistest, never from a hand-written fake.
 package storage

@@ -36,12 +36,18 @@ func (e *APIError) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
-// Unwrap exposes the client's error and, for a 404, [adapters.ErrNotFound].
+// Unwrap exposes the client's error, for a 404 [adapters.ErrNotFound], and for a 403 or 404
+// on creating a post (the bot left the channel, the channel was archived or deleted, the user
+// was deactivated) [adapters.ErrPermanent].
 func (e *APIError) Unwrap() []error {
+	errs := []error{e.Err}
 	if e.Status == http.StatusNotFound {
-		return []error{adapters.ErrNotFound, e.Err}
+		errs = append(errs, adapters.ErrNotFound)
 	}
-	return []error{e.Err}
+	if (e.Status == http.StatusForbidden || e.Status == http.StatusNotFound) && (e.Op == "create post" || e.Op == "direct message") {
+		errs = append(errs, adapters.ErrPermanent)
+	}
+	return errs
 }
 
 // hasStatus reports whether err is an [*APIError] with that HTTP status.

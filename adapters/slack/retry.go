@@ -47,6 +47,16 @@ var notFoundCodes = map[string]bool{
 	"message_not_found": true,
 }
 
+// permanentCodes are Slack error codes that no retry can fix; they wrap
+// [adapters.ErrPermanent], so a timer gives up at once.
+var permanentCodes = map[string]bool{
+	"not_in_channel":    true,
+	"channel_not_found": true,
+	"is_archived":       true,
+	"user_disabled":     true,
+	"account_inactive":  true,
+}
+
 // call runs fn, the Web API call named op, retrying it by a.retry. The returned error is
 // wrapped with the operation; after more than one attempt it says how many were made.
 func (a *Adapter) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
@@ -120,11 +130,15 @@ func (e codedError) Error() string        { return e.err.Error() }
 func (e codedError) Unwrap() error        { return e.err }
 func (e codedError) APIErrorCode() string { return e.code }
 
-// wrapErr wraps err with the operation, the number of attempts, and ErrNotFound where Slack
-// said that something does not exist.
+// wrapErr wraps err with the operation, the number of attempts, ErrNotFound where Slack
+// said that something does not exist, and ErrPermanent where no retry can help.
 func wrapErr(op string, attempts int, err error) error {
-	if code := slackCode(err); notFoundCodes[code] {
+	code := slackCode(err)
+	if notFoundCodes[code] {
 		err = fmt.Errorf("%w: %w", adapters.ErrNotFound, err)
+	}
+	if permanentCodes[code] {
+		err = fmt.Errorf("%w: %w", adapters.ErrPermanent, err)
 	}
 	if attempts > 1 {
 		return fmt.Errorf("slack: %s: giving up after %d attempts: %w", op, attempts, err)

@@ -1,6 +1,7 @@
 package impulses
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,9 +17,12 @@ import (
 //
 //	slot timer ──► onSlot: holiday? ─► one "impulse.deliver" timer per active subscriber
 //	                      └─► slot timer moved to the next slot after now
-//	deliver timer ──► onDeliver: reserve (Lua: read the subscriber, choose the first impulse of
-//	                  their series not in the archive, reserve it) ─► rate limiter
-//	                  ─► post with Message.Key ─► commit (Lua) ─► statistics (best effort)
+//	deliver timer ──► onDeliver: rate limiter: send time more than a moment away? ─► the
+//	                  timer is rescheduled to it, holding that send time (a permit), and the
+//	                  slot is free for other work
+//	                  ─► reserve (Lua: read the subscriber, choose the first impulse of their
+//	                  series not in the archive, reserve it) ─► post with Message.Key
+//	                  ─► commit (Lua) ─► statistics (best effort)
 
 const (
 	// maxDeliverAttempts is how often a failing post is retried before the timer gives up. The
@@ -27,6 +31,9 @@ const (
 	// maxSteps bounds one delivery's loop of reserving, following a changed language or
 	// audience, and finishing an abandoned delivery first.
 	maxSteps = 5
+	// maxLimiterSleep is the longest wait for the rate limiter a delivery spends in its timer
+	// slot; a later send time reschedules the delivery to it instead.
+	maxLimiterSleep = 10 * time.Millisecond
 )
 
 // onSlot runs when a slot is due: it fans out one delivery timer per active subscriber and
@@ -112,6 +119,12 @@ type delivery struct {
 	// lang and audience are the subscriber's as the fan-out read them: which series to offer
 	// the reservation. Should they have changed, the script says so and the delivery asks again.
 	lang, audience string
+	// permit is the send time (unix µs, Redis' clock) the rate limiter gave this delivery
+	// when it was rescheduled to it; 0 when it holds none.
+	permit int64
+	// tries counts failed attempts made before the delivery was rescheduled for the limiter
+	// (rescheduling starts the timer's own count again).
+	tries int
 }
 
 // deliveryTimerID is the ID of the delivery timer of sub for slotMS. It is also the idempotency
@@ -121,7 +134,8 @@ func deliveryTimerID(sub string, slotMS int64) string {
 }
 
 // deliveryTimer builds the delivery timer; the payload is
-// "<slot>|<force>|<waits>|<lang>|<audience>|<sub>".
+// "<slot>|<force>|<waits>|<lang>|<audience>|<sub>", with "p<permit>:<tries>|" in front when
+// the delivery holds a permit or earlier tries (payloads of older versions never start with p).
 func deliveryTimer(d delivery, due time.Time) storage.Timer {
 	fl := "0"
 	if d.force {
@@ -129,10 +143,26 @@ func deliveryTimer(d delivery, due time.Time) storage.Timer {
 	}
 	payload := strconv.FormatInt(d.slot, 10) + "|" + fl + "|" + strconv.Itoa(d.waits) + "|" +
 		d.lang + "|" + d.audience + "|" + d.sub
+	if d.permit != 0 || d.tries != 0 {
+		payload = "p" + strconv.FormatInt(d.permit, 10) + ":" + strconv.Itoa(d.tries) + "|" + payload
+	}
 	return storage.Timer{ID: deliveryTimerID(d.sub, d.slot), Kind: DeliverKind, Due: due, Payload: []byte(payload)}
 }
 
 func parseDelivery(p []byte) (delivery, error) {
+	var permit int64
+	var tries int
+	if rest, ok := bytes.CutPrefix(p, []byte("p")); ok {
+		head, tail, found := bytes.Cut(rest, []byte("|"))
+		ps, ts, found2 := strings.Cut(string(head), ":")
+		var err1, err2 error
+		permit, err1 = strconv.ParseInt(ps, 10, 64)
+		tries, err2 = strconv.Atoi(ts)
+		if err := errors.Join(err1, err2); !found || !found2 || err != nil || (permit == 0 && tries == 0) {
+			return delivery{}, fmt.Errorf("impulses: malformed delivery %q: permit: %w", p, err)
+		}
+		p = tail
+	}
 	parts := strings.SplitN(string(p), "|", 6)
 	if len(parts) != 6 {
 		return delivery{}, fmt.Errorf("impulses: malformed delivery %q", p)
@@ -142,7 +172,8 @@ func parseDelivery(p []byte) (delivery, error) {
 	if err := errors.Join(err1, err2); err != nil || parts[5] == "" {
 		return delivery{}, fmt.Errorf("impulses: malformed delivery %q: %w", p, err)
 	}
-	return delivery{slot: slot, force: parts[1] == "1", waits: waits, lang: parts[3], audience: parts[4], sub: parts[5]}, nil
+	return delivery{slot: slot, force: parts[1] == "1", waits: waits, lang: parts[3], audience: parts[4], sub: parts[5],
+		permit: permit, tries: tries}, nil
 }
 
 // onDeliver delivers one slot to one subscriber, exactly once (see doc.go). The reservation
@@ -159,7 +190,31 @@ func (f *Feature) onDeliver(ctx context.Context, t storage.Timer) (err error) {
 		f.observe(DeliveryMalformed)
 		return nil // retrying cannot make it readable
 	}
-	log := f.log.With().Str("subscriber", d.sub).Int64("slot", d.slot).Int("attempt", t.Attempt).Logger()
+	attempt := t.Attempt + d.tries // the attempts before a reschedule for the limiter count too
+	log := f.log.With().Str("subscriber", d.sub).Int64("slot", d.slot).Int("attempt", attempt).Logger()
+	// A permit is good for the first run after the reschedule it came with; a retry takes a
+	// new send time, as the failed run may have used the permit.
+	permit := d.permit != 0 && t.Attempt == 1
+	if !permit {
+		at, wait, err := f.limiter.take(ctx)
+		if err != nil {
+			return err
+		}
+		if wait > maxLimiterSleep {
+			// Rescheduling replaces this timer (and ends its claim without an error log); the
+			// permit travels with it, so the next run sends without asking again.
+			d.permit, d.tries = at.UnixMicro(), attempt-1
+			if err := f.timers.Schedule(ctx, deliveryTimer(d, at)); err != nil {
+				return err
+			}
+			f.observe(DeliveryPaced)
+			return nil
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return err
+		}
+		permit = true
+	}
 	lang, audience := d.lang, d.audience
 	for range maxSteps {
 		r, err := f.st.reserve(ctx, d.sub, d.slot, f.now(), d.force, takeoverAfter, lang, audience, f.seriesIDs(lang, audience))
@@ -174,18 +229,20 @@ func (f *Feature) onDeliver(ctx context.Context, t storage.Timer) (err error) {
 		case "changed":
 			lang, audience = r.Lang, r.Audience // the subscriber changed since the fan-out
 		case "busy":
-			if err := f.waitForOther(ctx, t, d); err != nil {
+			d.tries = attempt - 1
+			d.permit = 0 // unused, but stale by the time the other delivery is done
+			if err := f.waitForOther(ctx, d); err != nil {
 				return err
 			}
 			f.observe(DeliveryDeferred)
 			return nil
 		case "takeover":
 			log.Warn().Int64("abandoned_slot", r.Slot).Str("impulse", r.Impulse).Msg("finishing an abandoned impulse delivery first")
-			if err := f.finish(ctx, d.sub, r, t.Attempt); err != nil {
+			if err := f.finish(ctx, d.sub, r, attempt, &permit); err != nil {
 				return err
 			}
 		case "ok", "resume":
-			return f.finish(ctx, d.sub, r, t.Attempt)
+			return f.finish(ctx, d.sub, r, attempt, &permit)
 		default:
 			return fmt.Errorf("impulses: unexpected reservation %q", r.Status)
 		}
@@ -225,7 +282,7 @@ func (f *Feature) seriesIDs(lang, audience string) string {
 
 // waitForOther tries again shortly when another slot's delivery to the same subscriber is
 // under way: rescheduling its own timer, which also ends this claim without an error log.
-func (f *Feature) waitForOther(ctx context.Context, t storage.Timer, d delivery) error {
+func (f *Feature) waitForOther(ctx context.Context, d delivery) error {
 	wait := min(250*time.Millisecond<<min(d.waits, 7), 30*time.Second)
 	d.waits++
 	return f.timers.Schedule(ctx, deliveryTimer(d, f.now().Add(wait)))
@@ -244,8 +301,9 @@ func (f *Feature) next(sub *subscriber, archive map[string]time.Time) *Impulse {
 
 // finish posts a reserved delivery and commits it. A failed post returns an error, so the
 // timer retries it with the same key, until maxDeliverAttempts: then the reservation stays for
-// the next slot to finish.
-func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt int) error {
+// the next slot to finish. permit says whether the run still holds its send time from the rate
+// limiter; a second post in one run (after finishing an abandoned delivery) waits for another.
+func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt int, permit *bool) error {
 	log := f.log.With().Str("subscriber", sub).Int64("slot", r.Slot).Str("impulse", r.Impulse).Logger()
 	var msg adapters.Message
 	if r.Impulse == "" {
@@ -265,9 +323,12 @@ func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt
 		msg = impulseMessage(imp, r.Kind)
 	}
 	msg.Key = deliveryTimerID(sub, r.Slot)
-	if err := f.limiter.wait(ctx); err != nil {
-		return err
+	if !*permit {
+		if err := f.limiter.wait(ctx); err != nil {
+			return err
+		}
 	}
+	*permit = false
 	var err error
 	if r.Kind == KindChannel {
 		_, err = f.chat.Post(ctx, r.Target, msg)
@@ -275,9 +336,11 @@ func (f *Feature) finish(ctx context.Context, sub string, r reservation, attempt
 		_, err = f.chat.DirectMessage(ctx, r.Target, msg)
 	}
 	switch {
-	case errors.Is(err, adapters.ErrNotFound):
-		// The person or channel is gone: the post cannot have landed, so dropping the
-		// reservation repeats nothing; the subscription ends (subscribing again resumes it).
+	case errors.Is(err, adapters.ErrNotFound) || adapters.IsPermanent(err):
+		// The person or channel is gone, or the bot can no longer post there for good
+		// (deactivated, removed from the channel, archived): the post cannot have landed, so
+		// dropping the reservation repeats nothing; the subscription ends (subscribing again
+		// resumes it) instead of giving up a timer every week.
 		log.Warn().Err(err).Msg("impulse recipient not found; subscription ended")
 		if err := f.st.release(ctx, sub, r.Slot, true); err != nil {
 			return err

@@ -26,7 +26,7 @@
 // not once per missed tick. A delivery reserves (subscriber, slot, impulse) in the
 // subscriber's hash with a Lua script — which also chooses the impulse, the first of the
 // series Go hands it that is not in the archive, so choosing and reserving are one atomic step
-// and one round trip — waits for the shared rate limiter, posts with Message.Key
+// and one round trip — posts with Message.Key
 // "imp:<sub>:<slot>", and commits (archive, last slot, reservation cleared) with a second
 // script. Timers are at-least-once; the scripts make the effect exactly once:
 //
@@ -56,7 +56,11 @@
 // # Rate
 //
 // Sends of all replicas share one Redis-backed limiter (Options.Rate per second, evenly
-// spaced, no bursts). The adapters still handle the platforms' own 429 answers.
+// spaced, no bursts). A delivery asks it for a send time before it reserves anything; when
+// that time is more than a moment away, the delivery timer is rescheduled to it, carrying the
+// send time as a permit, so a fan-out to thousands never holds timer slots while it waits
+// (deliveries run in the timer loop's bulk lane). The adapters still handle the platforms'
+// own 429 answers.
 //
 // # Limits
 //

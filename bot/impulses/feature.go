@@ -66,6 +66,7 @@ const (
 	DeliverySkippedUnsubscribed = "skipped_unsubscribed" // the subscriber is gone or unsubscribed
 	DeliverySkippedExhausted    = "skipped_exhausted"    // the series is exhausted and the subscriber was told so
 	DeliveryDeferred            = "deferred"             // another slot's delivery is under way: tried again shortly
+	DeliveryPaced               = "paced"                // rescheduled to the send time the rate limiter gave it
 	DeliveryRecipientGone       = "recipient_gone"       // the person or channel no longer exists; subscription ended
 	DeliveryImpulseMissing      = "impulse_missing"      // the reserved impulse left the library; reservation dropped
 	DeliveryFailed              = "failed"               // an error (chat or Redis): the timer retries
@@ -123,11 +124,16 @@ func New(ctx context.Context, opts Options) (*Feature, error) {
 		obs: opts.Observer,
 	}
 	f.delivered = &deliveredCounter{st: st, log: f.log}
-	opts.Timers.Handle(SlotKind, f.onSlot)
-	opts.Timers.Handle(DeliverKind, f.onDeliver)
-	if err := f.ensureSlot(ctx); err != nil {
+	// Impulses are bulk work: a fan-out to thousands runs in its own lane and never takes a
+	// slot from a timebox.
+	opts.Timers.HandleLane(SlotKind, storage.LaneBulk, f.onSlot)
+	opts.Timers.HandleLane(DeliverKind, storage.LaneBulk, f.onDeliver)
+	if _, err := f.ensureSlot(ctx); err != nil {
 		return nil, err
 	}
+	// The slot timer is made here at start; should it go missing later (Redis lost its data,
+	// the timer was given up), the timer loop's periodic check makes it again.
+	opts.Timers.Keep(slotTimerID, f.keepSlot)
 	return f, nil
 }
 
@@ -149,21 +155,41 @@ func (f *Feature) schedule(ctx context.Context) (Schedule, bool, error) {
 	return s, true, nil
 }
 
-// ensureSlot schedules the slot timer unless it exists for the schedule in force. An existing
-// timer is left alone, so a restart never moves or repeats a slot.
-func (f *Feature) ensureSlot(ctx context.Context) error {
+// ensureSlot schedules the slot timer unless it exists for the schedule in force, and reports
+// whether it had to. An existing timer is left alone, so a restart never moves or repeats a
+// slot.
+func (f *Feature) ensureSlot(ctx context.Context) (bool, error) {
 	sch, _, err := f.schedule(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	tm, ok, err := f.timers.Get(ctx, slotTimerID)
 	if err != nil {
-		return fmt.Errorf("impulses: slot timer: %w", err)
+		return false, fmt.Errorf("impulses: slot timer: %w", err)
 	}
 	if ok && string(tm.Payload) == sch.Expr {
-		return nil
+		return false, nil
 	}
-	return f.scheduleSlot(ctx, sch, f.now())
+	return true, f.scheduleSlot(ctx, sch, f.now())
+}
+
+// keepSlot is the timer loop's periodic check: it recreates the slot timer, for the schedule
+// in force, only when it is missing. Unlike ensureSlot it leaves a timer of another schedule
+// alone, so replicas started with different WOLBOT_IMPULSE_SCHEDULE values do not move the
+// slot back and forth every minute.
+func (f *Feature) keepSlot(ctx context.Context) (bool, error) {
+	ok, err := f.timers.Exists(ctx, []string{slotTimerID})
+	if err != nil {
+		return false, fmt.Errorf("impulses: slot timer: %w", err)
+	}
+	if ok[0] {
+		return false, nil
+	}
+	sch, _, err := f.schedule(ctx)
+	if err != nil {
+		return false, err
+	}
+	return true, f.scheduleSlot(ctx, sch, f.now())
 }
 
 // scheduleSlot sets the slot timer to the first slot of sch after t. The payload names the

@@ -49,6 +49,7 @@ type fixtureOpts struct {
 	noLoop      bool               // no timer loop: the test calls the handlers itself
 	lease       time.Duration      // default 2s
 	concurrency int
+	keepEvery   time.Duration // how often the timer loop checks the slot timer; default 1 minute
 	lib         *Library
 }
 
@@ -71,7 +72,7 @@ func newFixture(t testing.TB, store *storage.Store, o fixtureOpts) *fixture {
 	}
 	fx := &fixture{t: t, store: store, platform: o.platform, done: make(chan struct{})}
 	fx.timers = storage.NewTimers(store, storage.TimerOptions{Lease: o.lease, MaxWait: 50 * time.Millisecond,
-		Concurrency: o.concurrency, Logger: testLogger(t)})
+		Concurrency: o.concurrency, KeepEvery: o.keepEvery, Logger: testLogger(t)})
 	fx.bot = bot.New(bot.Options{Store: store, Chat: o.chat, Admins: []string{"admin"}, Logger: zerolog.Nop(),
 		RateLimit: bot.RateLimit{Disabled: true}}) // the bad-input table sends many commands at once on purpose
 	var err error

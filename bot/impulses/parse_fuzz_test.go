@@ -179,11 +179,14 @@ func FuzzParseSchedule(f *testing.F) {
 // FuzzDeliveryPayload: parseDelivery never panics on stored bytes and refuses with a zero
 // delivery; what deliveryTimer writes reads back as the same delivery.
 func FuzzDeliveryPayload(f *testing.F) {
-	f.Add([]byte("1700000000000|0|0|de|leaders|mattermost:u1"), int64(1700000000000), true, 2, "en", "all", "slack:T1:U1")
-	f.Add([]byte("1|1|x|de|all|u"), int64(-1), false, -3, "", "", "a|b")
-	f.Add([]byte("|||||"), int64(0), false, 0, "de", "planners", "|")
-	f.Add([]byte("9223372036854775808|0|0|||u"), int64(1), false, 0, "x|y", "", "u")
-	f.Fuzz(func(t *testing.T, stored []byte, slot int64, force bool, waits int, lang, audience, sub string) {
+	f.Add([]byte("1700000000000|0|0|de|leaders|mattermost:u1"), int64(1700000000000), true, 2, "en", "all", "slack:T1:U1", int64(0), 0)
+	f.Add([]byte("1|1|x|de|all|u"), int64(-1), false, -3, "", "", "a|b", int64(1700000000000123), 2)
+	f.Add([]byte("|||||"), int64(0), false, 0, "de", "planners", "|", int64(0), 3)
+	f.Add([]byte("9223372036854775808|0|0|||u"), int64(1), false, 0, "x|y", "", "u", int64(5), 0)
+	f.Add([]byte("p1700000000000123:0|1700000000000|0|0|de|leaders|u"), int64(1), false, 0, "de", "all", "u", int64(0), 0)
+	f.Add([]byte("p0:0|1|0|0|||u"), int64(1), false, 0, "de", "all", "u", int64(0), 0)
+	f.Add([]byte("px:1|1|0|0|||u"), int64(1), false, 0, "de", "all", "u", int64(0), 0)
+	f.Fuzz(func(t *testing.T, stored []byte, slot int64, force bool, waits int, lang, audience, sub string, permit int64, tries int) {
 		if d, err := parseDelivery(stored); err != nil {
 			if d != (delivery{}) {
 				t.Fatalf("parseDelivery(%q) failed (%v) but returned %+v", stored, err, d)
@@ -194,7 +197,7 @@ func FuzzDeliveryPayload(f *testing.F) {
 		if sub == "" || strings.Contains(lang, "|") || strings.Contains(audience, "|") {
 			return // never written: subscriber ids are not empty, languages and audiences are words
 		}
-		want := delivery{sub: sub, slot: slot, force: force, waits: waits, lang: lang, audience: audience}
+		want := delivery{sub: sub, slot: slot, force: force, waits: waits, lang: lang, audience: audience, permit: permit, tries: tries}
 		tm := deliveryTimer(want, time.UnixMilli(slot))
 		got, err := parseDelivery(tm.Payload)
 		if err != nil || got != want {

@@ -2,6 +2,7 @@ package leancoffee
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -61,7 +62,8 @@ const benchParallelism = 8
 //
 //   - core: votes through the whole core (event in → router → vote script → board re-rendered →
 //     reply → no-op chat);
-//   - vote-script: the vote's one EVALSHA round trip alone, same script and arguments, no core;
+//   - vote-script: the vote's one EVALSHA round trip alone, same script and arguments (a
+//     current round version, as the core sends), no core;
 //   - raw-evalsha: the floor, an EVALSHA of a one-command script.
 //
 // Run:
@@ -118,8 +120,22 @@ func benchmarkVoteScript(b *testing.B) {
 	k := lc.st.keys("bench::c")
 	ctx := context.Background()
 	var ids atomic.Int64
-	cached := lc.st.cachedRound(k.chanKey)
-	token := cached.ID + ":" + strconv.FormatInt(cached.MVer, 10)
+	// The token is the round's id and structural version as Redis has them now, as the core
+	// sends after its first vote: a stale token would make every call return the whole round
+	// and its stats, more work than the core does. (The feature's cached copy may lag behind
+	// the round's last transition; the core refreshes it from its first script reply.)
+	cur, err := store.Client.HMGet(ctx, k.round, "id", "mver").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := fmt.Sprint(cur[0]) + ":" + fmt.Sprint(cur[1])
+	probe, err := voteScript.Run(ctx, store.Client, lc.st.scriptKeys(k, ""), "0", "86400", "", token, "probe", "1", "1").Slice()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if round, _ := probe[4].([]any); len(probe) < 8 || len(round) != 0 {
+		b.Fatalf("the baseline's token %s is stale: the script returned the round (%d fields)", token, len(round))
+	}
 	b.ResetTimer()
 	start := time.Now()
 	voterLoop(b, func(user string, topic int, add bool) {

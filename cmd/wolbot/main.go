@@ -60,10 +60,11 @@ type config struct {
 
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
 	ImpulseRate                                   float64
-	Week                                          time.Duration // WOL circles: time between meetings
-	Retention                                     time.Duration // WOLBOT_RETENTION; 0 = each feature's default
-	RateLimit                                     bot.RateLimit // WOLBOT_RATE_LIMIT; see RateLimitSet
-	RateLimitSet                                  bool          // false: the platform's default (none on the console)
+	Week                                          time.Duration        // WOL circles: time between meetings
+	Retention                                     time.Duration        // WOLBOT_RETENTION; 0 = each feature's default
+	RateLimit                                     bot.RateLimit        // WOLBOT_RATE_LIMIT; see RateLimitSet
+	RateLimitSet                                  bool                 // false: the platform's default (none on the console)
+	TimerConcurrency                              map[storage.Lane]int // WOLBOT_TIMER_CONCURRENCY; nil = storage defaults
 
 	Mattermost mattermost.Options
 	Slack      slack.Options
@@ -91,6 +92,7 @@ var settings = []setting{
 	{"WOLBOT_RETENTION", "retention", "", "How long ended Lean Coffee rounds, finished WOL circles and impulse delivery logs, feedback and stopped subscriptions are kept (e.g. 90d, 2160h); empty: 30 days for Lean Coffee, 180 days for circles and impulses."},
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
 	{"WOLBOT_RATE_LIMIT", "rate-limit", "", "Per-user flood limit: <commands>/<duration> as a burst that refills evenly (e.g. 20/4s, the default on Mattermost and Slack), or off. Empty on the console means off: a piped script is never cut short."},
+	{"WOLBOT_TIMER_CONCURRENCY", "timer-concurrency", "", "Timer handlers running at once per lane and replica: one number for every lane, or interactive=128,companion=32,bulk=32 (the defaults)."},
 	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
@@ -118,7 +120,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "wolbot – Working Out Loud circles, Lean Coffee and short impulses for municipal youth welfare.\n\n")
-		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n       wolbot circles match --csv FILE [--size 4-5] [--seed N]\n       wolbot healthcheck [--ready]\n\n")
+		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n       wolbot circles match --csv FILE [--size 4-5] [--seed N]\n       wolbot timers dead [--requeue ID | --requeue-all | --drop ID]\n       wolbot healthcheck [--ready]\n\n")
 		fmt.Fprintf(stderr, "With nothing configured, wolbot runs the console chat with an embedded Redis.\n")
 		fmt.Fprintf(stderr, "MATTERMOST_URL selects Mattermost, SLACK_BOT_TOKEN selects Slack.\n\n")
 		fmt.Fprintf(stderr, "%-26s %-14s %s\n", "VARIABLE", "DEFAULT", "MEANING")
@@ -171,6 +173,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			return config{}, fmt.Errorf("WOLBOT_RATE_LIMIT=%q: want <commands>/<duration> such as 20/4s, or off", v)
 		}
 		cfg.RateLimitSet = true
+	}
+	if cfg.TimerConcurrency, err = parseLaneConcurrency(*values["WOLBOT_TIMER_CONCURRENCY"]); err != nil {
+		return config{}, fmt.Errorf("WOLBOT_TIMER_CONCURRENCY=%q: %w", *values["WOLBOT_TIMER_CONCURRENCY"], err)
 	}
 	if cfg.LogLevel, err = zerolog.ParseLevel(*values["WOLBOT_LOG_LEVEL"]); err != nil || *values["WOLBOT_LOG_LEVEL"] == "" {
 		return config{}, fmt.Errorf("WOLBOT_LOG_LEVEL=%q: want debug, info, warn or error", *values["WOLBOT_LOG_LEVEL"])
@@ -238,12 +243,16 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m})
+	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m, LaneConcurrency: cfg.TimerConcurrency})
 	m.CollectPendingTimers(timers)
 	rateLimit := cfg.RateLimit
 	if !cfg.RateLimitSet && name == "console" {
 		rateLimit.Disabled = true // one person's terminal: a piped script is no flood
 	}
+	log.Info().Int("interactive", timers.Concurrency(storage.LaneInteractive)).Int("companion", timers.Concurrency(storage.LaneCompanion)).
+		Int("bulk", timers.Concurrency(storage.LaneBulk)).Msg("timer lanes: handler slots")
+	// Admins hear by direct message when a timer is given up (see giveup.go).
+	timers.HandleGiveUp("", (&giveUpNotifier{store: store, chat: chat, admins: cfg.Admins}).notify)
 	b := bot.New(bot.Options{
 		Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m, Location: cfg.Location,
 		RateLimit: rateLimit,
@@ -330,6 +339,42 @@ type redisLogger struct{ log zerolog.Logger }
 
 func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	l.log.Debug().Str("component", "go-redis").Msgf(format, v...)
+}
+
+// parseLaneConcurrency reads WOLBOT_TIMER_CONCURRENCY: "" (the defaults), one number for
+// every lane ("32"), or lane=number pairs ("interactive=64,bulk=8"; lanes not named keep
+// their default).
+func parseLaneConcurrency(s string) (map[storage.Lane]int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	out := make(map[storage.Lane]int)
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 {
+			return nil, errors.New("want a positive number of handlers")
+		}
+		for _, l := range storage.Lanes {
+			out[l] = n
+		}
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, num, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, fmt.Errorf("%q: want lane=number", part)
+		}
+		l, err := storage.ParseLane(strings.TrimSpace(name))
+		if err != nil {
+			return nil, err
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(num))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s=%q: want a positive number of handlers", l, num)
+		}
+		out[l] = n
+	}
+	return out, nil
 }
 
 // parseRetention accepts "<n>d" (days) besides Go durations such as "2160h".

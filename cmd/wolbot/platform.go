@@ -97,12 +97,15 @@ func newHTTPServer(listen string, store *storage.Store, p platform, h adapters.H
 	return &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 }
 
-// runSubcommand handles "wolbot mattermost setup --team NAME", "wolbot circles match …" and
-// "wolbot healthcheck";
+// runSubcommand handles "wolbot mattermost setup --team NAME", "wolbot circles match …",
+// "wolbot timers dead …" and "wolbot healthcheck";
 // ok is false for other args.
 func runSubcommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int, ok bool) {
 	if len(args) >= 1 && args[0] == "healthcheck" {
 		return runHealthcheck(ctx, args[1:], stderr, getenv), true
+	}
+	if len(args) >= 2 && args[0] == "timers" && args[1] == "dead" {
+		return runTimersDead(ctx, args[2:], stdout, stderr, getenv), true
 	}
 	if len(args) >= 2 && args[0] == "circles" && args[1] == "match" {
 		return runCirclesMatch(args[2:], stdout, stderr), true
