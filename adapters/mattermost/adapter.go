@@ -51,6 +51,9 @@ type Options struct {
 	// (WOLBOT_ACTION_SECRET). Empty means sha256("wolbot-actions:"+Token), so that replicas
 	// sharing a token agree without further configuration.
 	ActionSecret []byte
+	// ButtonTTL is how long a button's signature is accepted after the post was made or last
+	// updated (WOLBOT_BUTTON_TTL); zero means [DefaultButtonTTL].
+	ButtonTTL time.Duration
 	// HTTPClient makes the REST calls; its transport's proxy and TLS settings are used for the
 	// WebSocket too. Default: a client with a 30-second timeout.
 	HTTPClient *http.Client
@@ -76,11 +79,14 @@ type Adapter struct {
 	actionURL string
 	cmdTokens [][]byte
 	secret    []byte
+	buttonTTL time.Duration
+	now       func() time.Time // the clock of button expiry; tests move it
 
 	botID   string
 	botName string
 
 	users   *userCache
+	members *memberCache
 	replies *responseURLs
 
 	dmMu sync.Mutex
@@ -148,6 +154,10 @@ func newAdapter(opts Options) (*Adapter, error) {
 		sum := sha256.Sum256([]byte("wolbot-actions:" + opts.Token))
 		secret = sum[:]
 	}
+	ttl := opts.ButtonTTL
+	if ttl <= 0 {
+		ttl = DefaultButtonTTL
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
@@ -172,7 +182,10 @@ func newAdapter(opts Options) (*Adapter, error) {
 		actionURL: public + ActionPath,
 		cmdTokens: tokens,
 		secret:    secret,
+		buttonTTL: ttl,
+		now:       time.Now,
 		users:     newUserCache(5 * time.Minute),
+		members:   newMemberCache(5 * time.Minute),
 		replies:   newResponseURLs(),
 		dms:       make(map[string]string),
 		slots:     make(chan struct{}, maxConcurrentEvents),
