@@ -200,6 +200,11 @@ func (a *Adapter) async(parent context.Context, fn func(ctx context.Context)) bo
 
 // deliver enriches in and hands it to h after the acknowledgement; see [Adapter.async].
 func (a *Adapter) deliver(parent context.Context, h adapters.Handler, in inbound) bool {
+	if in.responseURL != "" && !a.responseURLOK(in.responseURL) {
+		a.log.Warn().Str("user", in.ev.User).Str("event", in.ev.ID).
+			Msg("response_url outside hooks.slack.com, slack.com and SLACK_API_URL: ignored")
+		in.responseURL = ""
+	}
 	a.responses.put(in.ev.Channel, in.ev.User, in.responseURL)
 	return a.async(parent, func(ctx context.Context) {
 		a.enrich(ctx, &in)
