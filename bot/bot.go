@@ -52,7 +52,7 @@ type Describer interface {
 type Options struct {
 	Store  *storage.Store
 	Chat   adapters.Chat
-	Admins []string // user ids or handles of global admins
+	Admins []string // user ids of global admins (cmd/wolbot resolves WOLBOT_ADMINS' handles at start-up)
 	Logger zerolog.Logger
 	// DedupeTTL is how long an event id is remembered; 0 means 24h.
 	DedupeTTL time.Duration
@@ -148,9 +148,10 @@ func (b *Bot) Chat() adapters.Chat { return b.chat }
 // Store returns the bot's Redis store.
 func (b *Bot) Store() *storage.Store { return b.store }
 
-// IsAdmin reports whether the user is a global admin (by id or by handle).
-func (b *Bot) IsAdmin(user, userName string) bool {
-	return b.admins[normalizeUser(user)] || b.admins[normalizeUser(userName)]
+// IsAdmin reports whether the user id is a global admin's. Handles are never compared: a
+// renamed admin's old handle may belong to someone else.
+func (b *Bot) IsAdmin(user string) bool {
+	return b.admins[normalizeUser(user)]
 }
 
 func normalizeUser(s string) string {

@@ -131,6 +131,17 @@ func (w *workspace) answerLocked(method string, form url.Values) any {
 			slack.SlackResponse
 			User slack.User `json:"user"`
 		}{ok, slack.User{ID: id, Name: name, Locale: "de-DE"}}
+	case "users.list": // every named user, on one page
+		var members []slack.User
+		for id, name := range w.names {
+			members = append(members, slack.User{ID: id, Name: name, Locale: "de-DE"})
+		}
+		slices.SortFunc(members, func(a, b slack.User) int { return strings.Compare(a.ID, b.ID) })
+		return struct {
+			slack.SlackResponse
+			Members []slack.User           `json:"members"`
+			Meta    slack.ResponseMetadata `json:"response_metadata"`
+		}{ok, members, slack.ResponseMetadata{}}
 	case "conversations.open":
 		ch := slack.Channel{}
 		ch.ID = "D" + form.Get("users")

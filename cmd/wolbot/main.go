@@ -77,7 +77,7 @@ var settings = []setting{
 	{"REDIS_ADDRS", "redis-addrs", "", "Comma-separated Redis Cluster nodes, or Sentinel addresses with REDIS_MASTER_NAME; REDIS_URL then only supplies password, database and TLS."},
 	{"REDIS_MASTER_NAME", "redis-master-name", "", "Redis Sentinel: the master's name."},
 	{"WOLBOT_NAMESPACE", "namespace", "default", "Key namespace in Redis (wolbot:<namespace>:…), to share one Redis between installations."},
-	{"WOLBOT_ADMINS", "admins", "", "Comma-separated user names or ids of global admins (may steer every round)."},
+	{"WOLBOT_ADMINS", "admins", "", "Comma-separated user names or ids of global admins (may steer every round); names are resolved to ids at start-up."},
 	{"WOLBOT_LOG_LEVEL", "log-level", "info", "Log level: debug, info, warn, error. Logs go to stderr; no message contents at info."},
 	{"WOLBOT_TIMEZONE", "timezone", "Europe/Berlin", "Time zone of clock times shown in chat."},
 	{"WOLBOT_CONSOLE_CHANNEL", "console-channel", "allgemein", "Console: the channel a session starts in."},
@@ -229,10 +229,14 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	admins, err := resolveAdmins(ctx, chat, cfg.Admins, log)
+	if err != nil {
+		return err
+	}
 	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m})
 	m.CollectPendingTimers(timers)
 	b := bot.New(bot.Options{
-		Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m, Location: cfg.Location,
+		Store: store, Chat: chat, Admins: admins, Logger: log, Observer: m, Location: cfg.Location,
 	})
 	b.Handle("lc", leancoffee.New(leancoffee.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Logger: log, Retention: cfg.Retention,
