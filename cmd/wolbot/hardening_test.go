@@ -4,6 +4,10 @@ package main
 // Slack workspace.
 
 import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +59,91 @@ func TestUnknownAdminStopsTheStart(t *testing.T) {
 	}
 	if !strings.Contains(r.logs.String(), "WOLBOT_ADMINS") || !strings.Contains(r.logs.String(), "niemand") {
 		t.Errorf("the log does not name the entry:\n%s", r.logs.String())
+	}
+}
+
+// Attack (issue 11.9): /metrics and the health endpoints were served on the listener the
+// platform reaches. They are now on WOLBOT_ADMIN_LISTEN only.
+func TestMetricsAndHealthOnlyOnTheAdminListener(t *testing.T) {
+	bin := wolbotBinary(t)
+	store := redistest.Store(t)
+	r := startReplica(t, bin, "wolbot", newWorkspace(t), redisVars(store.NS)...)
+	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
+		if code, body := getURL(r.base + path); code == http.StatusOK {
+			t.Errorf("public listener serves %s: %d %.80q", path, code, body)
+		}
+		if code, _ := r.get(path); code != http.StatusOK {
+			t.Errorf("admin listener: %s answered %d, want 200", path, code)
+		}
+	}
+	if !strings.Contains(r.logs.String(), `"listener":"WOLBOT_ADMIN_LISTEN"`) {
+		t.Error("the admin listener's address was not logged")
+	}
+}
+
+// Attack (issue 11.5): clients that send a request body slowly held their connections open for
+// as long as they liked. Now the server cuts each off after its read timeout, while a signed
+// request still gets through at once; an oversized header is refused.
+func TestSlowBodyClientsAreCutOff(t *testing.T) {
+	bin := wolbotBinary(t)
+	store := redistest.Store(t)
+	ws := newWorkspace(t)
+	r := startReplica(t, bin, "wolbot", ws, redisVars(store.NS)...)
+	host := strings.TrimPrefix(r.base, "http://")
+
+	const slow = 100
+	closed := make(chan time.Duration, slow)
+	start := time.Now()
+	for i := 0; i < slow; i++ {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		_, err = fmt.Fprintf(c, "POST /slack/commands HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+			"Content-Length: 100000\r\nX-Slack-Request-Timestamp: 1\r\nX-Slack-Signature: v0=00\r\n\r\n", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			// One byte every half second, until the server gives up on us.
+			for {
+				if _, err := c.Write([]byte("a")); err != nil {
+					break
+				}
+				time.Sleep(500 * time.Millisecond)
+			}
+		}()
+		go func() {
+			_ = c.SetReadDeadline(time.Now().Add(readTimeout + 10*time.Second))
+			_, _ = io.Copy(io.Discard, c) // returns when the server closes the connection
+			closed <- time.Since(start)
+		}()
+	}
+
+	// A signed request gets through while the slow clients hang on.
+	time.Sleep(time.Second)
+	t0 := time.Now()
+	slashCmd{Command: "/lc", Text: "help", User: "UANNA", Channel: "C1"}.mustSend(t, r)
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Errorf("a signed request took %v next to %d slow clients", d, slow)
+	}
+
+	for i := 0; i < slow; i++ {
+		if d := <-closed; d > readTimeout+5*time.Second {
+			t.Fatalf("a slow client was still connected after %v (read timeout %v)", d, readTimeout)
+		}
+	}
+
+	// Headers beyond the limit are refused.
+	req, _ := http.NewRequest(http.MethodPost, r.base+"/slack/commands", strings.NewReader("x"))
+	req.Header.Set("X-Padding", strings.Repeat("a", 2*maxHeaderBytes))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("oversized header: status %d, want 431", resp.StatusCode)
 	}
 }

@@ -57,6 +57,9 @@ type config struct {
 	Channel    string
 	Locale     string
 	Listen     string // "" means: no listener (the console's default)
+	// AdminListen serves health and metrics; "" means 127.0.0.1:9090 with a platform, none
+	// for the console.
+	AdminListen string
 
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
 	ImpulseRate                                   float64
@@ -88,7 +91,8 @@ var settings = []setting{
 	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
 	{"WOLBOT_RETENTION", "retention", "", "How long ended Lean Coffee rounds, finished WOL circles and impulse delivery logs, feedback and stopped subscriptions are kept (e.g. 90d, 2160h); empty: 30 days for Lean Coffee, 180 days for circles and impulses."},
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
-	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
+	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for the platform callbacks (the address the platform reaches); :8080 when a platform is configured, none for the console unless set."},
+	{"WOLBOT_ADMIN_LISTEN", "admin-listen", "", "Internal HTTP listener for /healthz, /readyz and /metrics; " + defaultAdminListen + " when a platform is configured, none for the console unless set. Keep it off the public network."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
 	{"MATTERMOST_URL", "mattermost-url", "", "Mattermost server URL; selects the Mattermost adapter."},
@@ -140,6 +144,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	cfg.Admins = splitList(*values["WOLBOT_ADMINS"])
 	cfg.Listen = *values["WOLBOT_LISTEN"]
+	cfg.AdminListen = *values["WOLBOT_ADMIN_LISTEN"]
 	cfg.Mattermost = mattermost.Options{
 		URL: *values["MATTERMOST_URL"], Token: *values["MATTERMOST_TOKEN"], PublicURL: *values["WOLBOT_PUBLIC_URL"],
 		CommandTokens: splitList(*values["MATTERMOST_COMMAND_TOKENS"]), ActionSecret: []byte(*values["WOLBOT_ACTION_SECRET"]),
@@ -276,29 +281,47 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 			log.Error().Err(err).Msg("timer loop stopped")
 		}
 	})
-	listen := cfg.Listen
-	if listen == "" && name != "console" {
-		listen = ":8080"
+	listen, adminListen := cfg.Listen, cfg.AdminListen
+	if name != "console" {
+		if listen == "" {
+			listen = ":8080"
+		}
+		if adminListen == "" {
+			adminListen = defaultAdminListen
+		}
 	}
-	var srv *http.Server
-	if listen != "" {
-		srv = newHTTPServer(listen, store, chat, b, m.Handler())
-		ln, err := net.Listen("tcp", listen)
+	var servers []*http.Server
+	for _, l := range []struct {
+		env, addr string
+		srv       func() *http.Server
+	}{
+		{"WOLBOT_LISTEN", listen, func() *http.Server { return newHTTPServer(listen, chat, b) }},
+		{"WOLBOT_ADMIN_LISTEN", adminListen, func() *http.Server { return newAdminServer(adminListen, store, chat, m.Handler()) }},
+	} {
+		if l.addr == "" {
+			continue
+		}
+		srv := l.srv()
+		ln, err := net.Listen("tcp", l.addr)
 		if err != nil {
+			for _, s := range servers {
+				_ = s.Close()
+			}
 			stopBackground()
 			wg.Wait()
-			return fmt.Errorf("WOLBOT_LISTEN=%q: %w", listen, err)
+			return fmt.Errorf("%s=%q: %w", l.env, l.addr, err)
 		}
-		log.Info().Str("addr", ln.Addr().String()).Msg("HTTP listener ready")
+		log.Info().Str("addr", ln.Addr().String()).Str("listener", l.env).Msg("HTTP listener ready")
+		servers = append(servers, srv)
 		wg.Go(func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error().Err(err).Msg("HTTP listener stopped")
+				log.Error().Err(err).Str("listener", l.env).Msg("HTTP listener stopped")
 			}
 		})
 	}
 	log.Info().Str("platform", name).Msg("wolbot ready")
 	err = chat.Run(ctx, b)
-	if srv != nil {
+	for _, srv := range servers {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			log.Warn().Err(err).Msg("HTTP listener did not shut down cleanly")
