@@ -2,12 +2,14 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/wolbot/wolbot/adapters"
@@ -199,7 +201,14 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 		req.dedupeKey = b.store.DedupeKey(ChannelKey(ev), ev.ID)
 	} else if ev.ID != "" {
 		first, err := b.store.FirstSeen(ctx, ChannelKey(ev), ev.ID, b.dedupeTTL)
-		if err != nil {
+		switch {
+		case err != nil && isOOM(err):
+			// Redis is full and refuses writes (maxmemory). Reading commands and erasure,
+			// which frees memory, must still work; a redelivery may then run twice, which is
+			// harmless for them, and commands that write fail on their own write.
+			log.Warn().Err(err).Msg("Redis is out of memory: event handled without dedupe")
+			first = true
+		case err != nil:
 			log.Error().Err(err).Msg("dedupe failed")
 			b.apologize(ctx, req)
 			obs.outcome = OutcomeError
@@ -304,4 +313,11 @@ func (b *Bot) ServeLang(ctx context.Context, req *Request, args []string) error 
 	}
 	req.lang = lang
 	return req.Reply(ctx, adapters.Message{Text: coreMsgs.T(lang, "lang_set")})
+}
+
+// isOOM reports whether err is Redis refusing a write for lack of memory ("OOM command not
+// allowed when used memory > 'maxmemory'").
+func isOOM(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) && strings.HasPrefix(re.Error(), "OOM ")
 }

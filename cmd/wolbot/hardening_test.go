@@ -4,13 +4,18 @@ package main
 // Slack workspace.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/wolbot/wolbot/storage/redistest"
 )
@@ -146,4 +151,69 @@ func TestSlowBodyClientsAreCutOff(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("oversized header: status %d, want 431", resp.StatusCode)
 	}
+}
+
+// Attack (issue 11.7): with Redis at maxmemory every command failed, /lc status and /daten
+// included, while /readyz said 200. Now /readyz fails while Redis refuses writes, and reading
+// commands still answer when the dedupe write is refused. The test runs a redis-server of its
+// own, so that setting maxmemory cannot disturb a shared one.
+func TestRedisOutOfMemory(t *testing.T) {
+	if redistest.Cluster() {
+		t.Skip("uses a redis-server of its own")
+	}
+	bin := wolbotBinary(t)
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not on PATH")
+	}
+	port, _ := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
+	rs := &redisServer{bin: redisBin, dir: t.TempDir(), port: port}
+	rs.start(t)
+	t.Cleanup(func() { rs.stop(t) })
+	admin := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	t.Cleanup(func() { admin.Close() })
+
+	ws := newWorkspace(t)
+	r := startReplica(t, bin, "wolbot", ws, "REDIS_URL=redis://"+rs.addr()+"/0", "WOLBOT_NAMESPACE=oom")
+	reply := func(text string) string {
+		t.Helper()
+		before := len(ws.ephemerals("C1", "UANNA"))
+		f := strings.Fields(text)
+		slashCmd{Command: f[0], Text: strings.Join(f[1:], " "), User: "UANNA", Channel: "C1"}.mustSend(t, r)
+		eventually(t, 10*time.Second, "reply to "+text, func() bool { return len(ws.ephemerals("C1", "UANNA")) > before })
+		return ws.ephemerals("C1", "UANNA")[before]
+	}
+	reply("/lc start")
+
+	ctx := context.Background()
+	for _, kv := range [][2]string{{"maxmemory-policy", "noeviction"}, {"maxmemory", "1"}} {
+		if err := admin.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := admin.Set(ctx, "probe", "x", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "OOM") {
+		t.Fatalf("redis-server accepts writes at maxmemory 1: %v", err)
+	}
+	eventually(t, 5*time.Second, "/readyz 503 while Redis refuses writes", func() bool {
+		code, _ := r.get("/readyz")
+		return code == http.StatusServiceUnavailable
+	})
+	const apology = "bei mir ist ein Fehler aufgetreten"
+	if got := reply("/lc status"); strings.Contains(got, apology) || !strings.Contains(got, "Lean Coffee") {
+		t.Errorf("/lc status at maxmemory: %q", got)
+	}
+	if got := reply("/daten"); strings.Contains(got, apology) {
+		t.Errorf("/daten at maxmemory: %q", got)
+	}
+	if len(ws.dms("UANNA")) == 0 {
+		t.Error("/daten at maxmemory sent no export")
+	}
+
+	if err := admin.ConfigSet(ctx, "maxmemory", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "/readyz 200 once Redis accepts writes", func() bool {
+		code, _ := r.get("/readyz")
+		return code == http.StatusOK
+	})
 }
