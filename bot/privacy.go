@@ -217,7 +217,13 @@ func (b *Bot) ServeForgetRequest(ctx context.Context, req *Request, args []strin
 		}
 	}
 	nonce := newNonce()
-	if err := b.store.Client.Set(ctx, b.forgetKey(u), nonce, forgetTTL).Err(); err != nil {
+	err := b.store.Client.Set(ctx, b.forgetKey(u), nonce, forgetTTL).Err()
+	if err != nil && isOOM(err) {
+		// Redis is full (maxmemory), and deleting is what frees memory: Redis 7 lets a script
+		// flagged allow-oom write even now.
+		err = setAllowOOMScript.Run(ctx, b.store.Client, []string{b.forgetKey(u)}, nonce, forgetTTL.Milliseconds()).Err()
+	}
+	if err != nil {
 		return fmt.Errorf("bot: store deletion request: %w", err)
 	}
 	confirm := cmd + " " + privacyMsgs.T(lang, "word_confirm")
@@ -229,6 +235,11 @@ func (b *Bot) ServeForgetRequest(ctx context.Context, req *Request, args []strin
 		},
 	})
 }
+
+// setAllowOOMScript is SET KEYS[1] ARGV[1] PX ARGV[2] for a Redis out of memory (Redis 7
+// script flag allow-oom); only used after a plain SET was refused, since the embedded Redis
+// knows no script flags.
+var setAllowOOMScript = redis.NewScript("#!lua flags=allow-oom\nreturn redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])")
 
 // takeNonceScript consumes the pending request KEYS[1] if it matches ARGV[1] ("" matches any):
 // 'ok' (consumed), 'none' (nothing pending: expired or done) or 'stale' (another is pending).
