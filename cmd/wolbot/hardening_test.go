@@ -222,3 +222,39 @@ func TestRedisOutOfMemory(t *testing.T) {
 		return code == http.StatusOK
 	})
 }
+
+// Attack (issue 11.8): a topic carried a direction override, a user mention and a bare image
+// address into every post that shows it. The board now shows the topic without format
+// characters, with the mention and the address broken.
+func TestTopicCannotMentionOverrideOrUnfurl(t *testing.T) {
+	bin := wolbotBinary(t)
+	store := redistest.Store(t)
+	ws := newWorkspace(t)
+	r := startReplica(t, bin, "wolbot", ws, redisVars(store.NS)...)
+	slashCmd{Command: "/lc", Text: "start", User: "UANNA", Channel: "CLC"}.mustSend(t, r)
+	eventually(t, 20*time.Second, "board", func() bool { return len(ws.posts("CLC")) > 0 })
+	slashCmd{Command: "/lc", Text: "topic Frage an @anna \u202eexe.txt\u202c https://evil.example/x.png", User: "UBOB", Channel: "CLC"}.mustSend(t, r)
+	var board string
+	defer func() {
+		if t.Failed() {
+			t.Logf("posts %q\nupdates %q\nephemerals %q", ws.posts("CLC"), ws.msgs("chat.update", "CLC", ""), ws.ephemerals("CLC", "UBOB"))
+		}
+	}()
+	eventually(t, 20*time.Second, "topic on the board", func() bool {
+		for _, m := range ws.msgs("chat.update", "CLC", "") {
+			if strings.Contains(m, "Frage an") {
+				board = m
+				return true
+			}
+		}
+		return false
+	})
+	for _, bad := range []string{"@anna", "\u202e", "\u202c", "https://evil"} {
+		if strings.Contains(board, bad) {
+			t.Errorf("the board shows %q: %q", bad, board)
+		}
+	}
+	if !strings.Contains(board, "@\u200banna") || !strings.Contains(board, "https:\u200b//evil.example/x.png") {
+		t.Errorf("the topic is not readable on the board: %q", board)
+	}
+}

@@ -95,6 +95,7 @@ var settings = []setting{
 	{"WOLBOT_ADMIN_LISTEN", "admin-listen", "", "Internal HTTP listener for /healthz, /readyz and /metrics; " + defaultAdminListen + " when a platform is configured, none for the console unless set. Keep it off the public network."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
+	{"WOLBOT_BUTTON_TTL", "button-ttl", "720h", "Mattermost: how long a button's signature is accepted after its post was made or last updated."},
 	{"MATTERMOST_URL", "mattermost-url", "", "Mattermost server URL; selects the Mattermost adapter."},
 	{"MATTERMOST_TOKEN", "mattermost-token", "", "Access token of the Mattermost bot account."},
 	{"MATTERMOST_COMMAND_TOKENS", "mattermost-command-tokens", "", "Comma-separated tokens of the Mattermost slash commands (wolbot mattermost setup prints them)."},
@@ -154,6 +155,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		SigningSecret: *values["SLACK_SIGNING_SECRET"], APIURL: *values["SLACK_API_URL"],
 	}
 	var err error
+	if cfg.Mattermost.ButtonTTL, err = time.ParseDuration(*values["WOLBOT_BUTTON_TTL"]); err != nil || cfg.Mattermost.ButtonTTL <= 0 {
+		return config{}, fmt.Errorf("WOLBOT_BUTTON_TTL=%q: want a positive duration such as 720h", *values["WOLBOT_BUTTON_TTL"])
+	}
 	cfg.ImpulseSchedule = *values["WOLBOT_IMPULSE_SCHEDULE"]
 	cfg.ImpulseHolidays = *values["WOLBOT_IMPULSE_HOLIDAYS"]
 	cfg.ImpulsesDir = *values["WOLBOT_IMPULSES_DIR"]
