@@ -29,10 +29,6 @@ const (
 	ActionPath  = "/mattermost/action"
 )
 
-// maxConcurrentEvents bounds how many events are handled at once; further events wait for a
-// slot, so that a burst of posts cannot turn into a burst of API calls without limit.
-const maxConcurrentEvents = 64
-
 // Options configures [New]. URL, Token and PublicURL are required; every other zero value
 // means the documented default.
 type Options struct {
@@ -96,8 +92,8 @@ type Adapter struct {
 	ephemeralDeniedUntil atomic.Int64
 
 	connected atomic.Bool
-	inflight  *inflight     // events being handled, from the WebSocket and the HTTP callbacks
-	slots     chan struct{} // semaphore of maxConcurrentEvents
+	inflight  *inflight       // events being handled, from the WebSocket and the HTTP callbacks
+	queue     *adapters.Queue // bounds events handled at once and waiting; see dispatch
 
 	// Tunables, shortened by tests.
 	retryBase     time.Duration // first backoff after a 5xx or network error; doubles per attempt
@@ -188,8 +184,9 @@ func newAdapter(opts Options) (*Adapter, error) {
 		members:   newMemberCache(5 * time.Minute),
 		replies:   newResponseURLs(),
 		dms:       make(map[string]string),
-		slots:     make(chan struct{}, maxConcurrentEvents),
-		inflight:  newInflight(),
+		queue: adapters.NewQueue(platform, adapters.DefaultWorkers, adapters.DefaultWaiting,
+			adapters.DefaultMaxEvent, opts.Observer),
+		inflight: newInflight(),
 
 		retryBase:     500 * time.Millisecond,
 		retryMax:      5 * time.Second,

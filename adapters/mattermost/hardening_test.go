@@ -2,8 +2,12 @@ package mattermost
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -221,4 +225,79 @@ func TestForeignResponseURLIsNeverCalled(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d answers on Mattermost's own response URL, want 1", n)
 	}
+}
+
+// Attack (issue 11.6): with the handler (or the platform API) hanging, every slash command was
+// acknowledged and left a goroutine waiting, and answers could come an hour late. Beyond the
+// queue's bound the user is told at once, in their language, to try again.
+func TestFullQueueAnswersBusy(t *testing.T) {
+	f := newFake(t)
+	a, _ := newTestAdapter(t, f)
+	srv := wolbotServer(t, a, newBlockingHandler(t))
+	bound := adapters.DefaultWorkers + adapters.DefaultWaiting
+	busy := 0
+	for i := 0; i < bound+20; i++ {
+		form := commandForm(f, model.NewId(), "kreis-dueren")
+		form.Set("trigger_id", "t"+strconv.Itoa(i))
+		res := postForm(t, srv.URL+CommandPath, form, nil)
+		var cr model.CommandResponse
+		if err := json.NewDecoder(res.Body).Decode(&cr); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("command %d: status %d, %v", i, res.StatusCode, err)
+		}
+		if cr.Text != "" {
+			busy++
+			if i < bound || cr.ResponseType != model.CommandResponseTypeEphemeral || !strings.Contains(cr.Text, "versuchen Sie es") {
+				t.Fatalf("command %d answered %+v", i, cr)
+			}
+		}
+	}
+	if busy != 20 {
+		t.Errorf("%d commands answered busy, want the 20 beyond the bound of %d", busy, bound)
+	}
+}
+
+// An event that waited for its turn longer than the queue's maximum age is dropped and counted.
+func TestEventTooOldIsDropped(t *testing.T) {
+	f := newFake(t)
+	a, _ := newTestAdapter(t, f)
+	drops := &dropCounter{}
+	a.queue = adapters.NewQueue(platform, 1, 5, 100*time.Millisecond, drops)
+	h := newBlockingHandler(t)
+	srv := wolbotServer(t, a, h)
+	for i := 0; i < 2; i++ {
+		form := commandForm(f, model.NewId(), "kreis-dueren")
+		form.Set("trigger_id", "old"+strconv.Itoa(i))
+		postForm(t, srv.URL+CommandPath, form, nil)
+	}
+	<-h.events // the first holds the only worker
+	time.Sleep(300 * time.Millisecond)
+	h.release <- struct{}{} // the first finishes; the second's turn comes too late
+	select {
+	case ev := <-h.events:
+		t.Fatalf("a stale event was handled: %+v", ev)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if got := drops.get(adapters.DropTooOld); got != 1 {
+		t.Errorf("%d events counted as too old, want 1", got)
+	}
+}
+
+type dropCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (d *dropCounter) EventDropped(_, reason string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == nil {
+		d.n = map[string]int{}
+	}
+	d.n[reason]++
+}
+
+func (d *dropCounter) get(reason string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n[reason]
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -75,10 +76,13 @@ func (a *Adapter) commandHandler(h adapters.Handler) http.Handler {
 			}
 		}
 
+		if !a.dispatch(h, ev, true) {
+			writeJSON(w, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: a.busyText(ev.User)})
+			return
+		}
 		writeJSON(w, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral})
 		a.log.Debug().Str("event", ev.ID).Str("channel", ev.Channel).Str("user", ev.User).
 			Str("command", word).Msg("slash command received")
-		a.dispatch(h, ev, true)
 	})
 }
 
@@ -125,10 +129,13 @@ func (a *Adapter) actionHandler(h adapters.Handler) http.Handler {
 			PostID:      req.PostId,
 			ID:          actionEventID(req.PostId, req.UserId, action, value, req.TriggerId),
 		}
+		if !a.dispatch(h, ev, true) {
+			writeJSON(w, model.PostActionIntegrationResponse{EphemeralText: a.busyText(ev.User)})
+			return
+		}
 		writeJSON(w, model.PostActionIntegrationResponse{})
 		a.log.Debug().Str("event", ev.ID).Str("channel", ev.Channel).Str("user", ev.User).
 			Str("action", action).Msg("button click received")
-		a.dispatch(h, ev, true)
 	})
 }
 
@@ -162,27 +169,42 @@ func (a *Adapter) responseURLOK(raw string) bool {
 }
 
 // dispatch hands ev to h in the background, with a context of its own: the request or the
-// WebSocket session it came from may end long before the handler does. The user is looked up
+// WebSocket session it came from may end long before the handler does. It reports false, and
+// does nothing, when the adapter's queue is full; an event whose turn comes too late is
+// dropped (see [adapters.Queue]). The user is looked up
 // by id first (name and locale); an event of a user Mattermost does not know is dropped. For a
 // callback (fromHTTP), whether the channel is the bot's direct channel with the user is
 // checked with Mattermost, since the request's channel name is only a claim; a button click
 // is dropped unless the user is a member of the channel.
-func (a *Adapter) dispatch(h adapters.Handler, ev adapters.Event, fromHTTP bool) {
+func (a *Adapter) dispatch(h adapters.Handler, ev adapters.Event, fromHTTP bool) bool {
+	if !a.queue.Admit() {
+		a.log.Warn().Str("event", ev.ID).Str("kind", string(ev.Kind)).Msg("event refused: too many events waiting")
+		return false
+	}
+	received := time.Now()
 	a.inflight.Go(func() {
-		a.slots <- struct{}{}
-		defer func() { <-a.slots }()
-		ctx, cancel := context.WithTimeout(context.Background(), a.handleTimeout)
-		defer cancel()
-		defer func() {
-			if p := recover(); p != nil {
-				a.log.Error().Interface("panic", p).Str("event", ev.ID).Msg("event handler panicked")
+		a.queue.Run(received, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), a.handleTimeout)
+			defer cancel()
+			defer func() {
+				if p := recover(); p != nil {
+					a.log.Error().Interface("panic", p).Str("event", ev.ID).Msg("event handler panicked")
+				}
+			}()
+			if !a.enrich(ctx, &ev) || (fromHTTP && !a.checkCallback(ctx, &ev)) {
+				return
 			}
-		}()
-		if !a.enrich(ctx, &ev) || (fromHTTP && !a.checkCallback(ctx, &ev)) {
-			return
-		}
-		h.HandleEvent(ctx, ev)
+			h.HandleEvent(ctx, ev)
+		})
 	})
+	return true
+}
+
+// busyText is the "busy, try again" answer in the user's language, as far as the user cache
+// knows it (no API call: the API may be what is slow).
+func (a *Adapter) busyText(user string) string {
+	u, _ := a.users.get(user)
+	return adapters.BusyText(u.Locale)
 }
 
 // checkCallback completes an event from an HTTP callback with what the request can only claim:

@@ -122,7 +122,7 @@ func (a *Adapter) session(ctx context.Context, h adapters.Handler, st *wsState, 
 			case model.WebsocketEventPosted:
 				if cmd, ok := a.postedEvent(ev); ok {
 					a.log.Debug().Str("event", cmd.ID).Str("channel", cmd.Channel).Str("user", cmd.User).Msg("post addressed to the bot received")
-					a.dispatch(h, cmd, false)
+					a.dispatch(h, cmd, false) // when full, the refusal is logged and counted
 				}
 			}
 		}

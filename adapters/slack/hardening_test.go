@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -62,5 +63,39 @@ func TestForeignResponseURLIsNeverCalled(t *testing.T) {
 		if !a.responseURLOK(ok) {
 			t.Errorf("%s refused", ok)
 		}
+	}
+}
+
+// Attack (issue 11.6): with the handler (or the Web API) hanging, every request was
+// acknowledged and left a goroutine waiting. Beyond the queue's bound a slash command gets an
+// immediate "busy, try again" and an Events API delivery a 503, so that Slack retries it.
+func TestFullQueueAnswersBusy(t *testing.T) {
+	f := newFakeSlack(t)
+	a := newTestAdapter(t, f, Options{})
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv := serveHTTP(t, a, adapters.HandlerFunc(func(context.Context, adapters.Event) { <-release }))
+	bound := adapters.DefaultWorkers + adapters.DefaultWaiting
+	busy := 0
+	for i := 0; i < bound+10; i++ {
+		body := slashForm(slack.SlashCommand{TeamID: testTeam, ChannelID: "C1", ChannelName: "c",
+			UserID: testUser, Command: "/lc", Text: "status", TriggerID: "q." + strconv.Itoa(i)})
+		status, resp, _ := postSigned(t, srv.URL+"/slack/commands", formType, body, nil)
+		if status != http.StatusOK {
+			t.Fatalf("command %d: status %d", i, status)
+		}
+		if resp != "" {
+			busy++
+			if i < bound || !strings.Contains(resp, `"response_type":"ephemeral"`) || !strings.Contains(resp, adapters.BusyText("en")) { // the user's locale, from users.info
+				t.Fatalf("command %d answered %q", i, resp)
+			}
+		}
+	}
+	if busy != 10 {
+		t.Errorf("%d commands answered busy, want the 10 beyond the bound of %d", busy, bound)
+	}
+	ev := `{"type":"event_callback","team_id":"` + testTeam + `","event_id":"Ev1","event":{"type":"message","channel_type":"im","channel":"D1","user":"` + testUser + `","text":"lc status","ts":"1.1"}}`
+	if status, _, _ := postSigned(t, srv.URL+"/slack/events", "application/json", ev, nil); status != http.StatusServiceUnavailable {
+		t.Errorf("event with a full queue: status %d, want 503", status)
 	}
 }
