@@ -24,9 +24,11 @@ import (
 // A round holds a person's user id in people, ballots and thumbs, and their id and handle on
 // the topics and notes they wrote and, as moderator, in the round hash. A per-user index (a SET
 // of channel keys, see store.go) finds those rounds without scanning the keyspace. It is
-// written before the person's first contribution to a round takes effect (so a crash in
-// between leaves an entry too many, never one too few) and again for everyone taking part
-// when a round ends; its TTL outlives the longest-lived round it can point to.
+// written before the person's first topic, note or round takes effect (so a crash in between
+// leaves an entry too many, never one too few), after a vote or thumbs is accepted (so that a
+// click on an old button cannot re-create the entry of a person whose data was deleted; the
+// voter is in people, so a crash in between is made good at the end), and again for everyone
+// taking part when a round ends; its TTL outlives the longest-lived round it can point to.
 //
 // Forgetting keeps the rounds for the others: the person's topics and notes stay, their author
 // replaced by a marker rendered "(anonym)"; their ballot entries, thumbs vote and place in
