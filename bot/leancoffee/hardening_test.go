@@ -2,6 +2,7 @@ package leancoffee
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/wolbot/wolbot/storage/redistest"
@@ -33,5 +34,42 @@ func TestOldButtonAfterForgetWritesNoIndex(t *testing.T) {
 	replica.say("anna", "/lc vote 1")
 	if store.Client.Exists(ctx, fx.lc.st.userIndexKey("test", "anna")).Val() != 1 {
 		t.Error("an accepted vote wrote no index entry")
+	}
+}
+
+// Issue 11.10: a person can withdraw their own topic while topics are collected; the later
+// topics move up, nobody else's topic can be withdrawn, and after collecting it is too late.
+func TestWithdrawOwnTopic(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store)
+	fx.say("bob", "/lc start")
+	fx.say("anna", "/lc topic Erstes Thema")
+	fx.say("carla", "/lc topic Zweites Thema")
+	fx.say("anna", "/lc topic Drittes Thema")
+
+	tests := []struct{ user, cmd, want string }{
+		{"anna", "/lc zurückziehen", "Nummer"},
+		{"anna", "/lc zurückziehen x", "Nummer"},
+		{"anna", "/lc zurückziehen 9", "Nr. 9"},
+		{"anna", "/lc zurückziehen 2", "nur Ihre eigenen"},
+		{"bob", "/lc withdraw 1", "nur Ihre eigenen"},
+		{"anna", "/lc zurückziehen 1", "zurückgezogen"},
+	}
+	for _, tt := range tests {
+		contains(t, fx.say(tt.user, tt.cmd), tt.want)
+	}
+	if r := fx.round(); r.Topics != 2 {
+		t.Fatalf("%d topics after withdrawing one, want 2", r.Topics)
+	}
+	board := fx.lc.view(context.Background(), fx.lc.st.keys("test:t1:"+testChannel), fx.round(), "de").board().Text
+	if strings.Contains(board, "Erstes Thema") || !strings.Contains(board, "1. Zweites Thema") || !strings.Contains(board, "2. Drittes Thema") {
+		t.Errorf("board after the withdrawal:\n%s", board)
+	}
+	// Anna's remaining topic is now no. 2.
+	contains(t, fx.say("anna", "/lc withdraw 2"), "zurückgezogen")
+	fx.say("bob", "/lc next")
+	contains(t, fx.say("carla", "/lc zurückziehen 1"), "solange die Runde Themen sammelt")
+	if r := fx.round(); r.Topics != 1 {
+		t.Errorf("%d topics, want carla's one", r.Topics)
 	}
 }

@@ -153,6 +153,8 @@ func (f *Feature) serve(ctx context.Context, c call) error {
 		return f.thumbs(ctx, c, "", "", thumbWords[strings.ToLower(args[0])])
 	case "note":
 		return f.note(ctx, c, c.Rest(1))
+	case "withdraw":
+		return f.withdraw(ctx, c, args)
 	case "next", "extend", "end":
 		return f.steer(ctx, c, sub, "")
 	case "moderator":
