@@ -2,6 +2,7 @@ package leancoffee
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,4 +73,38 @@ func TestWithdrawOwnTopic(t *testing.T) {
 	if r := fx.round(); r.Topics != 1 {
 		t.Errorf("%d topics, want carla's one", r.Topics)
 	}
+}
+
+// Issue 11.10: on request ("/vergessen bestätigen texte", UserRef.Texts) a person's topic and
+// note texts leave finished rounds too, instead of staying there anonymised; a running round
+// keeps them anonymised, since the others are discussing them.
+func TestForgetTextsRemovesThemFromEndedRounds(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store)
+	ctx := context.Background()
+	playRound(t, fx)
+	u := ref("anna")
+	u.Texts = true
+	if err := fx.lc.ForgetUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	for key, value := range dumpRound(t, fx) {
+		for _, gone := range []string{"anna", "Jugendbeteiligung im Ausschuss", "Jugendliche direkt einladen"} {
+			if strings.Contains(value, gone) {
+				t.Errorf("%s still holds %q: %s", key, gone, value)
+			}
+		}
+	}
+	if r := fx.round(); r.Topics != 2 {
+		t.Errorf("%d topics, want both places kept (numbers and votes stay)", r.Topics)
+	}
+	contains(t, fmt.Sprint(dumpRound(t, fx)), "Schulsozialarbeit") // carla's stays
+
+	// In a running round the text stays, anonymised.
+	fx.say("bob", "/lc start")
+	fx.say("anna", "/lc topic Noch ein Thema")
+	if err := fx.lc.ForgetUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, fmt.Sprint(dumpRound(t, fx)), "Noch ein Thema")
 }

@@ -62,19 +62,22 @@ func (f *Feature) withdraw(ctx context.Context, c call, args []string) error {
 	}
 }
 
-// withdrawMsgs are the texts of withdrawing, added to msgs.
+// withdrawMsgs are the texts of withdrawing (and the marker of a text deleted on request,
+// privacy.go), added to msgs.
 var withdrawMsgs = map[string]map[string]string{
 	"de": {
 		"reply_withdrawn":     "Ihr Thema Nr. {n} ist zurückgezogen; die Themen danach sind um eine Nummer aufgerückt.",
 		"err_withdraw_arg":    "Bitte geben Sie die Nummer Ihres Themas an, zum Beispiel `/lc zurückziehen 2`.",
 		"err_withdraw_notown": "Thema Nr. {n} ist nicht von Ihnen – Sie können nur Ihre eigenen Themen zurückziehen.",
 		"err_withdraw_phase":  "Themen lassen sich nur zurückziehen, solange die Runde Themen sammelt.",
+		"text_removed":        "(Text auf Wunsch gelöscht)",
 	},
 	"en": {
 		"reply_withdrawn":     "Your topic no. {n} is withdrawn; the topics after it have moved up one number.",
 		"err_withdraw_arg":    "Please give the number of your topic, for example `/lc withdraw 2`.",
 		"err_withdraw_notown": "Topic no. {n} is not yours – you can only withdraw your own topics.",
 		"err_withdraw_phase":  "Topics can only be withdrawn while the round is collecting them.",
+		"text_removed":        "(text deleted on request)",
 	},
 }
 
