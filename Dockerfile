@@ -34,9 +34,11 @@ COPY --from=build /out/wolbot /wolbot
 # 65532 is "nonroot" in distroless; numeric, so that runtimes can verify it is not root.
 USER 65532:65532
 
-# WOLBOT_LISTEN: /healthz, /readyz and the platform callbacks (default :8080 with a platform).
+# WOLBOT_LISTEN: the platform callbacks (default :8080 with a platform). Health and metrics
+# are on WOLBOT_ADMIN_LISTEN, 127.0.0.1:9090 by default, and not exposed.
 EXPOSE 8080
 
 # No HEALTHCHECK here: the image has no shell and no curl. docker-compose.yml checks health
-# with `/wolbot healthcheck`, a subcommand that asks the process's own /healthz.
+# with `/wolbot healthcheck`, a subcommand that asks the process's own /healthz on
+# WOLBOT_ADMIN_LISTEN.
 ENTRYPOINT ["/wolbot"]

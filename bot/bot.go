@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/wolbot/wolbot/adapters"
@@ -60,7 +62,7 @@ type Namer interface {
 type Options struct {
 	Store  *storage.Store
 	Chat   adapters.Chat
-	Admins []string // user ids or handles of global admins
+	Admins []string // user ids of global admins (cmd/wolbot resolves WOLBOT_ADMINS' handles at start-up)
 	Logger zerolog.Logger
 	// DedupeTTL is how long an event id is remembered; 0 means 24h.
 	DedupeTTL time.Duration
@@ -156,9 +158,10 @@ func (b *Bot) Chat() adapters.Chat { return b.chat }
 // Store returns the bot's Redis store.
 func (b *Bot) Store() *storage.Store { return b.store }
 
-// IsAdmin reports whether the user is a global admin (by id or by handle).
-func (b *Bot) IsAdmin(user, userName string) bool {
-	return b.admins[normalizeUser(user)] || b.admins[normalizeUser(userName)]
+// IsAdmin reports whether the user id is a global admin's. Handles are never compared: a
+// renamed admin's old handle may belong to someone else.
+func (b *Bot) IsAdmin(user string) bool {
+	return b.admins[normalizeUser(user)]
 }
 
 func normalizeUser(s string) string {
@@ -206,7 +209,14 @@ func (b *Bot) HandleEvent(ctx context.Context, ev adapters.Event) {
 		req.dedupeKey = b.store.DedupeKey(ChannelKey(ev), ev.ID)
 	} else if ev.ID != "" {
 		first, err := b.store.FirstSeen(ctx, ChannelKey(ev), ev.ID, b.dedupeTTL)
-		if err != nil {
+		switch {
+		case err != nil && isOOM(err):
+			// Redis is full and refuses writes (maxmemory). Reading commands and erasure,
+			// which frees memory, must still work; a redelivery may then run twice, which is
+			// harmless for them, and commands that write fail on their own write.
+			log.Warn().Err(err).Msg("Redis is out of memory: event handled without dedupe")
+			first = true
+		case err != nil:
 			log.Error().Err(err).Msg("dedupe failed")
 			b.apologize(ctx, req)
 			obs.outcome = OutcomeError
@@ -350,4 +360,11 @@ func (b *Bot) ServeLang(ctx context.Context, req *Request, args []string) error 
 	}
 	req.lang = lang
 	return req.Reply(ctx, adapters.Message{Text: coreMsgs.T(lang, "lang_set")})
+}
+
+// isOOM reports whether err is Redis refusing a write for lack of memory ("OOM command not
+// allowed when used memory > 'maxmemory'").
+func isOOM(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) && strings.HasPrefix(re.Error(), "OOM ")
 }

@@ -32,7 +32,12 @@ import (
 // UserRef names a person across features: the platform, their platform user id, and their
 // handle as the platform reports it now. Features key their data by Platform and User; the
 // handle matters only where a feature once stored a handle without an id.
-type UserRef struct{ Platform, User, UserName string }
+type UserRef struct {
+	Platform, User, UserName string
+	// Texts asks ForgetUser to remove the texts the person wrote (topics, notes) from finished
+	// rounds too, instead of keeping them anonymised: "/vergessen bestätigen texte".
+	Texts bool
+}
 
 // DataKeeper is implemented by features that store personal data. UserData renders everything
 // stored about u as one Markdown section (a "### " heading, then the data; dates in the
@@ -190,6 +195,9 @@ var (
 // forgetCancel is the value of the cancel button.
 const forgetCancel = "cancel"
 
+// textsWords, after the confirmation word, ask to delete one's texts too (UserRef.Texts).
+var textsWords = map[string]bool{"texte": true, "texts": true}
+
 // ServeForgetRequest handles a deletion request (Art. 17) in two steps: the command alone
 // stores a fresh nonce for forgetTTL and asks for confirmation (buttons carrying the nonce,
 // and the text alternative "<command> bestätigen"); the confirmation then deletes everything
@@ -209,6 +217,12 @@ func (b *Bot) ServeForgetRequest(ctx context.Context, req *Request, args []strin
 	if len(args) > 0 {
 		switch w := strings.ToLower(args[0]); {
 		case confirmWords[w]:
+			if len(args) > 1 {
+				if !textsWords[strings.ToLower(args[1])] {
+					return req.ReplyText(ctx, privacyMsgs.T(lang, "forget_unknown_arg", "arg", adapters.Escape(args[1]), "cmd", cmd))
+				}
+				u.Texts = true
+			}
 			return b.confirmForget(ctx, req, u, "", cmd)
 		case cancelWords[w]:
 			return b.cancelForget(ctx, req, u, cmd)
@@ -217,18 +231,31 @@ func (b *Bot) ServeForgetRequest(ctx context.Context, req *Request, args []strin
 		}
 	}
 	nonce := newNonce()
-	if err := b.store.Client.Set(ctx, b.forgetKey(u), nonce, forgetTTL).Err(); err != nil {
+	err := b.store.Client.Set(ctx, b.forgetKey(u), nonce, forgetTTL).Err()
+	if err != nil && isOOM(err) {
+		// Redis is full (maxmemory), and deleting is what frees memory: Redis 7 lets a script
+		// flagged allow-oom write even now.
+		err = setAllowOOMScript.Run(ctx, b.store.Client, []string{b.forgetKey(u)}, nonce, forgetTTL.Milliseconds()).Err()
+	}
+	if err != nil {
 		return fmt.Errorf("bot: store deletion request: %w", err)
 	}
 	confirm := cmd + " " + privacyMsgs.T(lang, "word_confirm")
+	confirmTexts := confirm + " " + privacyMsgs.T(lang, "word_texts")
 	return req.Reply(ctx, adapters.Message{
-		Text: privacyMsgs.T(lang, "forget_ask", "confirm", confirm, "duration", privacyMsgs.N(lang, "minutes", int(forgetTTL/time.Minute))),
+		Text: privacyMsgs.T(lang, "forget_ask", "confirm", confirm, "duration", privacyMsgs.N(lang, "minutes", int(forgetTTL/time.Minute))) +
+			"\n\n" + privacyMsgs.T(lang, "forget_texts_hint", "confirm", confirmTexts),
 		Buttons: []adapters.Button{
 			{ID: pc.Action, Label: privacyMsgs.T(lang, "btn_forget"), Value: nonce, Style: adapters.StyleDanger, Command: confirm},
 			{ID: pc.Action, Label: privacyMsgs.T(lang, "btn_keep"), Value: forgetCancel, Command: cmd + " " + privacyMsgs.T(lang, "word_cancel")},
 		},
 	})
 }
+
+// setAllowOOMScript is SET KEYS[1] ARGV[1] PX ARGV[2] for a Redis out of memory (Redis 7
+// script flag allow-oom); only used after a plain SET was refused, since the embedded Redis
+// knows no script flags.
+var setAllowOOMScript = redis.NewScript("#!lua flags=allow-oom\nreturn redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])")
 
 // takeNonceScript consumes the pending request KEYS[1] if it matches ARGV[1] ("" matches any):
 // 'ok' (consumed), 'none' (nothing pending: expired or done) or 'stale' (another is pending).

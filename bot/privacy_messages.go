@@ -27,10 +27,12 @@ var privacyMsgs = Catalog{
 		"minutes.one":   "einer Minute",
 		"minutes.other": "{n} Minuten",
 
-		"word_confirm": "bestätigen",
-		"word_cancel":  "abbrechen",
-		"btn_forget":   "Ja, alles löschen",
-		"btn_keep":     "Nein, behalten",
+		"word_confirm":      "bestätigen",
+		"word_cancel":       "abbrechen",
+		"btn_forget":        "Ja, alles löschen",
+		"btn_keep":          "Nein, behalten",
+		"word_texts":        "texte",
+		"forget_texts_hint": "Sollen auch Ihre Themen und Notizen aus beendeten Lean-Coffee-Runden verschwinden (statt anonym stehen zu bleiben), schreiben Sie `{confirm}`.",
 		"forget_ask": "🗑️ **Möchten Sie, dass ich alle Daten über Sie lösche?**\n" +
 			"Das betrifft Ihre Anmeldungen zu Working-Out-Loud-Kreisen (auch Ihren Platz in einem laufenden Kreis), Ihr Kurzimpuls-Abo mit Archiv und Rückmeldungen, " +
 			"Ihre Beiträge in Lean-Coffee-Runden und Ihre Spracheinstellung. Themen und Notizen, die andere in einer Zusammenfassung brauchen, bleiben stehen – " +
@@ -68,10 +70,12 @@ var privacyMsgs = Catalog{
 		"minutes.one":   "one minute",
 		"minutes.other": "{n} minutes",
 
-		"word_confirm": "confirm",
-		"word_cancel":  "cancel",
-		"btn_forget":   "Yes, delete everything",
-		"btn_keep":     "No, keep it",
+		"word_confirm":      "confirm",
+		"word_cancel":       "cancel",
+		"btn_forget":        "Yes, delete everything",
+		"btn_keep":          "No, keep it",
+		"word_texts":        "texts",
+		"forget_texts_hint": "If your topics and notes in finished Lean Coffee rounds should go too (instead of staying anonymously), type `{confirm}`.",
 		"forget_ask": "🗑️ **Would you like me to delete all data about you?**\n" +
 			"That covers your Working Out Loud enrolments (including your seat in a running circle), your impulse subscription with its archive and feedback, " +
 			"your contributions to Lean Coffee rounds and your language setting. Topics and notes that others need in a summary stay – " +

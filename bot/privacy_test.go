@@ -142,7 +142,7 @@ func TestForgetAsksConfirmsAndRefusesRepeats(t *testing.T) {
 	if got := lastMsg(chat).Msg.Text; !strings.Contains(got, "Erledigt") {
 		t.Errorf("confirmation: %q", got)
 	}
-	if len(a.forgotten()) != 1 || len(c.forgotten()) != 1 || a.forgotten()[0] != (UserRef{testPlatform, testUser, testUserName}) {
+	if len(a.forgotten()) != 1 || len(c.forgotten()) != 1 || a.forgotten()[0] != (UserRef{Platform: testPlatform, User: testUser, UserName: testUserName}) {
 		t.Errorf("forgotten: %v, %v", a.forgotten(), c.forgotten())
 	}
 	if n := store.Client.Exists(ctx, langKey, b.forgetKey(UserRef{Platform: testPlatform, User: testUser})).Val(); n != 0 {

@@ -73,7 +73,7 @@ func (r *Request) Lang(ctx context.Context) string {
 }
 
 // IsAdmin reports whether the user is a global admin.
-func (r *Request) IsAdmin() bool { return r.bot.IsAdmin(r.Event.User, r.Event.UserName) }
+func (r *Request) IsAdmin() bool { return r.bot.IsAdmin(r.Event.User) }
 
 // Chat is the chat to answer through.
 func (r *Request) Chat() adapters.Chat { return r.bot.chat }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -788,6 +789,10 @@ func TestComposeWiring(t *testing.T) {
 	}
 	if exposed := dockerfileExposed(t); !slices.Contains(exposed, port) {
 		t.Errorf("WOLBOT_LISTEN port %s is not among the Dockerfile's EXPOSE %q", port, exposed)
+	}
+	// Health and metrics stay off the network Mattermost is on (issue 11.9).
+	if host, _, err := net.SplitHostPort(env["WOLBOT_ADMIN_LISTEN"]); err != nil || !net.ParseIP(host).IsLoopback() {
+		t.Errorf("WOLBOT_ADMIN_LISTEN=%q, want a loopback address (health and metrics are internal)", env["WOLBOT_ADMIN_LISTEN"])
 	}
 	public := parse("WOLBOT_PUBLIC_URL", env["WOLBOT_PUBLIC_URL"])
 	if c.Services[public.Hostname()] == nil || public.Hostname() != "wolbot" {

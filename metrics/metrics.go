@@ -33,7 +33,7 @@ var lagBuckets = []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 90
 const pendingTimeout = time.Second
 
 // Metrics owns a Prometheus registry and wolbot's instruments. It implements bot.Observer,
-// storage.TimerObserver, impulses.Observer and adapters.APIObserver; all its methods are safe
+// storage.TimerObserver, impulses.Observer, adapters.APIObserver and adapters.DropObserver; all its methods are safe
 // for concurrent use. Create it with [New].
 type Metrics struct {
 	reg     *prometheus.Registry
@@ -50,6 +50,7 @@ type Metrics struct {
 	apiCalls        *prometheus.CounterVec
 	apiErrors       *prometheus.CounterVec
 	apiRetries      *prometheus.CounterVec
+	eventsDropped   *prometheus.CounterVec
 
 	codes boundedSet // error codes that platforms name, capped
 }
@@ -106,6 +107,10 @@ func New() *Metrics {
 			Namespace: namespace, Name: "platform_api_retries_total",
 			Help: "Chat platform API call attempts after the first, by platform and operation.",
 		}, []string{"platform", "op"}),
+		eventsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "events_dropped_total",
+			Help: "Inbound events an adapter did not hand on, by platform and reason (queue_full: refused on arrival with a busy answer; too_old: waited too long for its turn).",
+		}, []string{"platform", "reason"}),
 		codes: boundedSet{max: maxCodes},
 	}
 	reg.MustRegister(
@@ -113,7 +118,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.commands, m.commandDuration, m.timerLag, m.timersFired, m.deliveries,
 		m.timersGivenUp, m.schedRecreated, m.schedFailing,
-		m.apiCalls, m.apiErrors, m.apiRetries,
+		m.apiCalls, m.apiErrors, m.apiRetries, m.eventsDropped,
 	)
 	// ContinueOnError: should the pending gauge's Redis read fail, the scrape still carries
 	// everything else.
@@ -122,6 +127,11 @@ func New() *Metrics {
 		ErrorHandling: promhttp.ContinueOnError,
 	}))
 	return m
+}
+
+// EventDropped counts an event an adapter dropped; it implements adapters.DropObserver.
+func (m *Metrics) EventDropped(platform, reason string) {
+	m.eventsDropped.WithLabelValues(platform, reason).Inc()
 }
 
 // Registry is the registry behind [Metrics.Handler], for registering further collectors.

@@ -29,10 +29,6 @@ const (
 	ActionPath  = "/mattermost/action"
 )
 
-// maxConcurrentEvents bounds how many events are handled at once; further events wait for a
-// slot, so that a burst of posts cannot turn into a burst of API calls without limit.
-const maxConcurrentEvents = 64
-
 // Options configures [New]. URL, Token and PublicURL are required; every other zero value
 // means the documented default.
 type Options struct {
@@ -51,6 +47,9 @@ type Options struct {
 	// (WOLBOT_ACTION_SECRET). Empty means sha256("wolbot-actions:"+Token), so that replicas
 	// sharing a token agree without further configuration.
 	ActionSecret []byte
+	// ButtonTTL is how long a button's signature is accepted after the post was made or last
+	// updated (WOLBOT_BUTTON_TTL); zero means [DefaultButtonTTL].
+	ButtonTTL time.Duration
 	// HTTPClient makes the REST calls; its transport's proxy and TLS settings are used for the
 	// WebSocket too. Default: a client with a 30-second timeout.
 	HTTPClient *http.Client
@@ -76,11 +75,14 @@ type Adapter struct {
 	actionURL string
 	cmdTokens [][]byte
 	secret    []byte
+	buttonTTL time.Duration
+	now       func() time.Time // the clock of button expiry; tests move it
 
 	botID   string
 	botName string
 
 	users   *userCache
+	members *memberCache
 	replies *responseURLs
 
 	dmMu sync.Mutex
@@ -90,8 +92,8 @@ type Adapter struct {
 	ephemeralDeniedUntil atomic.Int64
 
 	connected atomic.Bool
-	inflight  *inflight     // events being handled, from the WebSocket and the HTTP callbacks
-	slots     chan struct{} // semaphore of maxConcurrentEvents
+	inflight  *inflight       // events being handled, from the WebSocket and the HTTP callbacks
+	queue     *adapters.Queue // bounds events handled at once and waiting; see dispatch
 
 	// Tunables, shortened by tests.
 	retryBase     time.Duration // first backoff after a 5xx or network error; doubles per attempt
@@ -148,6 +150,10 @@ func newAdapter(opts Options) (*Adapter, error) {
 		sum := sha256.Sum256([]byte("wolbot-actions:" + opts.Token))
 		secret = sum[:]
 	}
+	ttl := opts.ButtonTTL
+	if ttl <= 0 {
+		ttl = DefaultButtonTTL
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
@@ -172,11 +178,15 @@ func newAdapter(opts Options) (*Adapter, error) {
 		actionURL: public + ActionPath,
 		cmdTokens: tokens,
 		secret:    secret,
+		buttonTTL: ttl,
+		now:       time.Now,
 		users:     newUserCache(5 * time.Minute),
+		members:   newMemberCache(5 * time.Minute),
 		replies:   newResponseURLs(),
 		dms:       make(map[string]string),
-		slots:     make(chan struct{}, maxConcurrentEvents),
-		inflight:  newInflight(),
+		queue: adapters.NewQueue(platform, adapters.DefaultWorkers, adapters.DefaultWaiting,
+			adapters.DefaultMaxEvent, opts.Observer),
+		inflight: newInflight(),
 
 		retryBase:     500 * time.Millisecond,
 		retryMax:      5 * time.Second,

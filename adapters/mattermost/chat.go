@@ -27,7 +27,10 @@ func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapte
 	if channel == "" {
 		return adapters.PostRef{}, fmt.Errorf("mattermost: %s: no channel: %w", op, adapters.ErrNotFound)
 	}
-	p := a.newPost(channel, msg)
+	// The buttons' signatures are bound to the post, whose id Mattermost assigns: the post is
+	// made with buttons signed for no post (which no click can use) and then updated with
+	// buttons signed for its id.
+	p := a.newPost(channel, msg, scope{channel: channel})
 	p.PendingPostId = a.botID + ":" + model.NewId()
 	if msg.Key != "" {
 		p.PendingPostId = a.botID + ":" + keyID(msg.Key)
@@ -38,7 +41,15 @@ func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapte
 	if err != nil {
 		return adapters.PostRef{}, err
 	}
-	return adapters.PostRef{Channel: created.ChannelId, ID: created.Id}, nil
+	ref := adapters.PostRef{Channel: created.ChannelId, ID: created.Id}
+	if len(msg.Buttons) > 0 {
+		if err := a.Update(ctx, ref, msg); err != nil {
+			// The post exists; failing here would make the caller post it again. Its buttons
+			// work once the post is next updated.
+			a.log.Warn().Err(err).Str("post", ref.ID).Msg("signing the buttons of a new post failed: they answer 403 until the post is updated")
+		}
+	}
+	return ref, nil
 }
 
 // Update replaces the text and buttons of one of the bot's posts in place. A message without
@@ -50,7 +61,7 @@ func (a *Adapter) Update(ctx context.Context, ref adapters.PostRef, msg adapters
 	text := msg.Text
 	props := model.StringInterface{}
 	if len(msg.Buttons) > 0 {
-		props[model.PostPropsAttachments] = a.attachments(msg.Buttons)
+		props[model.PostPropsAttachments] = a.attachments(msg.Buttons, scope{post: ref.ID, channel: ref.Channel})
 	}
 	patch := &model.PostPatch{Message: &text, Props: &props}
 	_, err := call(ctx, a, "update post", func(ctx context.Context) (*model.Post, *model.Response, error) {

@@ -22,8 +22,9 @@ var board = adapters.Message{
 	},
 }
 
-// checkButtons asserts that attachments render board's buttons with valid signatures.
-func checkButtons(t *testing.T, a *Adapter, atts []*model.MessageAttachment) {
+// checkButtons asserts that attachments render board's buttons with signatures valid for a
+// click by user on post in channel.
+func checkButtons(t *testing.T, a *Adapter, atts []*model.MessageAttachment, post, channel, user string) {
 	t.Helper()
 	if len(atts) != 1 {
 		t.Fatalf("%d attachments, want 1", len(atts))
@@ -41,7 +42,7 @@ func checkButtons(t *testing.T, a *Adapter, atts []*model.MessageAttachment) {
 		if act.Integration == nil || act.Integration.URL != testPublicURL+ActionPath {
 			t.Fatalf("action %d: integration %+v", i, act.Integration)
 		}
-		action, value, ok := a.verify(act.Integration.Context)
+		action, value, ok := a.verify(act.Integration.Context, post, channel, user)
 		if !ok || action != b.ID || value != b.Value {
 			t.Errorf("action %d: context %v does not verify as (%q, %q)", i, act.Integration.Context, b.ID, b.Value)
 		}
@@ -74,7 +75,14 @@ func TestPost(t *testing.T) {
 	if !strings.HasPrefix(sent.PendingPostId, f.bot.Id+":") {
 		t.Errorf("pending post id %q", sent.PendingPostId)
 	}
-	checkButtons(t, a, sent.Attachments())
+	// The post is made, then updated with buttons signed for it.
+	var stored *model.Post
+	var patches int
+	f.locked(func() { stored, patches = f.posts[ref.ID], len(f.patches[ref.ID]) })
+	if patches != 1 {
+		t.Errorf("%d patches of the new post, want 1 (signing its buttons)", patches)
+	}
+	checkButtons(t, a, stored.Attachments(), ref.ID, channel, f.user("anna").Id)
 
 	// A post without buttons has no attachment at all.
 	if _, err := a.Post(context.Background(), channel, adapters.Message{Text: "plain"}); err != nil {
@@ -112,7 +120,7 @@ func TestUpdate(t *testing.T) {
 	}
 	p := &model.Post{}
 	p.SetProps(*patches[0].Props)
-	checkButtons(t, a, p.Attachments())
+	checkButtons(t, a, p.Attachments(), ref.ID, ref.Channel, f.user("bob").Id)
 	if *patches[1].Message != "closed" || patches[1].Props == nil || len(*patches[1].Props) != 0 {
 		t.Errorf("second patch %+v: want the text and empty props, removing the buttons", patches[1])
 	}
@@ -145,7 +153,7 @@ func TestEphemeral(t *testing.T) {
 	if e.UserID != anna.Id || e.Post.ChannelId != channel || e.Post.Message != board.Text {
 		t.Errorf("ephemeral %+v / %+v", e, e.Post)
 	}
-	checkButtons(t, a, e.Post.Attachments())
+	checkButtons(t, a, e.Post.Attachments(), model.NewId(), channel, anna.Id)
 }
 
 func TestEphemeralFallsBackWithoutPermission(t *testing.T) {
@@ -172,7 +180,7 @@ func TestEphemeralFallsBackWithoutPermission(t *testing.T) {
 	if r.ResponseType != model.CommandResponseTypeEphemeral || r.Text != board.Text || !r.SkipSlackParsing {
 		t.Errorf("command response %+v", r)
 	}
-	checkButtons(t, a, r.Attachments)
+	checkButtons(t, a, r.Attachments, model.NewId(), channel, anna.Id)
 	if !strings.Contains(logs.String(), "may not post ephemerally") {
 		t.Error("the missing permission was not logged")
 	}

@@ -244,11 +244,11 @@ func TestReplicasSharingATokenAgreeOnSignatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := map[string]any{"action": "lc.vote", "value": "r1:2", "sig": a.sign("lc.vote", "r1:2")}
-	if _, _, ok := b.verify(ctx); !ok {
+	ctx := signedFor(a, "lc.vote", "r1:2", "post1", "chan1")
+	if _, _, ok := b.verify(ctx, "post1", "chan1", "user1"); !ok {
 		t.Error("a replica with the same token refuses the signature")
 	}
-	if _, _, ok := c.verify(ctx); ok {
+	if _, _, ok := c.verify(ctx, "post1", "chan1", "user1"); ok {
 		t.Error("a replica with another WOLBOT_ACTION_SECRET accepts the signature")
 	}
 }

@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -30,10 +33,28 @@ const (
 	fuzzToken   = "cmd-token-1"
 )
 
-// fuzzAdapter is an Adapter that cannot reach any server: the user lookup of dispatch fails
-// at once, so a handled event reaches the handler without its locale.
+// fuzzDM is the id the fuzz adapter's server gives the direct channel of the bot and anyone.
+const fuzzDM = "dm000000000000000000000000"
+
+// fuzzAdapter is an Adapter whose server answers only two questions: every user is a member
+// of every channel, and the bot's direct channel with anyone is fuzzDM. Every other call
+// fails at once, so the user lookup of dispatch fails and a handled event reaches the handler
+// without name and locale.
 func fuzzAdapter(t testing.TB) *Adapter {
-	offline := roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("offline") })
+	offline := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		reply := func(status int, v any) (*http.Response, error) {
+			js, _ := json.Marshal(v)
+			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(bytes.NewReader(js)), Request: r}, nil
+		}
+		switch {
+		case r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/members/"):
+			return reply(200, &model.ChannelMember{})
+		case r.Method == http.MethodPost && r.URL.Path == "/api/v4/channels/direct":
+			return reply(201, &model.Channel{Id: fuzzDM, Type: model.ChannelTypeDirect})
+		}
+		return nil, errors.New("offline")
+	})
 	a, err := newAdapter(Options{
 		URL: "http://mm.invalid", Token: "bot-token", PublicURL: "http://wolbot.test",
 		CommandTokens: []string{"other-team-token", fuzzToken}, HTTPClient: &http.Client{Transport: offline},
@@ -136,8 +157,10 @@ func FuzzMattermostCommand(f *testing.F) {
 		}
 		want := adapters.Event{
 			Kind: adapters.KindCommand, Platform: platform, Team: form.Get("team_id"), Channel: form.Get("channel_id"),
-			ChannelName: form.Get("channel_name"), User: form.Get("user_id"), UserName: form.Get("user_name"),
-			Direct: a.isDirectWithBot(form.Get("channel_name")), Text: text, ID: wantID,
+			ChannelName: form.Get("channel_name"), User: form.Get("user_id"),
+			Direct: form.Get("channel_name") == a.directName(form.Get("user_id")) && form.Get("channel_id") == fuzzDM &&
+				form.Get("user_id") != "",
+			Text: text, ID: wantID,
 		}
 		if ev != want {
 			t.Fatalf("form %q:\n got %+v\nwant %+v", body, ev, want)
@@ -145,9 +168,10 @@ func FuzzMattermostCommand(f *testing.F) {
 	})
 }
 
-// signedContext is the context the adapter puts on a button, as it comes back through JSON.
+// signedContext is the context the adapter puts on a button of post1 in chan1, as it comes
+// back through JSON.
 func signedContext(t testing.TB, a *Adapter, action, value string) map[string]any {
-	atts := a.attachments([]adapters.Button{{ID: action, Value: value, Label: "x"}})
+	atts := a.attachments([]adapters.Button{{ID: action, Value: value, Label: "x"}}, scope{post: "post1", channel: "chan1"})
 	js, err := json.Marshal(atts)
 	if err != nil {
 		t.Fatal(err)
@@ -159,48 +183,70 @@ func signedContext(t testing.TB, a *Adapter, action, value string) map[string]an
 	return back[0].Actions[0].Integration.Context
 }
 
+// signedFor is the context of a button of post in channel, signed by a, valid until 2100.
+func signedFor(a *Adapter, action, value, post, channel string) map[string]any {
+	return map[string]any{
+		ctxAction: action, ctxValue: value, ctxExp: farFuture,
+		ctxSig: a.sign(action, value, farFuture, scope{post: post, channel: channel}),
+	}
+}
+
+// farFuture is an expiry (the year 2100) for contexts made up by the tests.
+const farFuture = "4102444800"
+
 // FuzzMattermostSignature: a button's signed context verifies after its trip through JSON and
-// gives back the action and value; changing the action, the value or the signature, or a
-// context made up from scratch, never verifies.
+// gives back the action and value, for a click on its post in its channel; changing the
+// action, the value, the post, the channel or the signature, or a context made up from scratch,
+// never verifies.
 func FuzzMattermostSignature(f *testing.F) {
 	f.Add("lc.vote", "r1:2", "", "")
 	f.Add("", "", "00", "x")
 	f.Add("wol.answer", "step|value with spaces ✓", "zz", "a\x00b")
 	f.Add("lc.end", "r1:discussing:7", strings.Repeat("ab", 32), "lc.end")
+	f.Add("lc.vote", "r1:2", "", "post1")
 	f.Fuzz(func(t *testing.T, action, value, sig, other string) {
 		a := fuzzAdapter(t)
 		if utf8.ValidString(action) && utf8.ValidString(value) { // what JSON carries unchanged
 			c := signedContext(t, a, action, value)
-			gotA, gotV, ok := a.verify(c)
+			gotA, gotV, ok := a.verify(c, "post1", "chan1", "user1")
 			if !ok || gotA != action || gotV != value {
 				t.Fatalf("own context for %q/%q: verify = %q, %q, %v", action, value, gotA, gotV, ok)
 			}
 			if other != action {
-				forged := map[string]any{ctxAction: other, ctxValue: value, ctxSig: c[ctxSig]}
-				if _, _, ok := a.verify(forged); ok {
+				forged := map[string]any{ctxAction: other, ctxValue: value, ctxExp: c[ctxExp], ctxSig: c[ctxSig]}
+				if _, _, ok := a.verify(forged, "post1", "chan1", "user1"); ok {
 					t.Fatalf("signature of %q/%q verifies action %q", action, value, other)
 				}
 			}
 			if other != value {
-				forged := map[string]any{ctxAction: action, ctxValue: other, ctxSig: c[ctxSig]}
-				if _, _, ok := a.verify(forged); ok {
+				forged := map[string]any{ctxAction: action, ctxValue: other, ctxExp: c[ctxExp], ctxSig: c[ctxSig]}
+				if _, _, ok := a.verify(forged, "post1", "chan1", "user1"); ok {
 					t.Fatalf("signature of %q/%q verifies value %q", action, value, other)
 				}
 			}
+			if _, _, ok := a.verify(c, other, "chan1", "user1"); ok != (other == "post1") {
+				t.Fatalf("signature for post1 on post %q: verify = %v", other, ok)
+			}
+			if _, _, ok := a.verify(c, "post1", other, "user1"); ok != (other == "chan1") {
+				t.Fatalf("signature for chan1 in channel %q: verify = %v", other, ok)
+			}
 		}
-		want := a.mac(action, value)
+		want := a.mac(action, value, farFuture, scope{post: "post1", channel: "chan1"})
 		got, err := hex.DecodeString(sig)
-		_, _, ok := a.verify(map[string]any{ctxAction: action, ctxValue: value, ctxSig: sig})
+		_, _, ok := a.verify(map[string]any{ctxAction: action, ctxValue: value, ctxExp: farFuture, ctxSig: sig}, "post1", "chan1", "user1")
 		if ok != (err == nil && bytes.Equal(got, want)) {
 			t.Fatalf("verify(%q, %q, sig %q) = %v", action, value, sig, ok)
 		}
 		// Keys missing or of another type never verify.
 		for _, c := range []map[string]any{
-			nil, {ctxAction: action, ctxValue: value}, {ctxAction: action, ctxSig: hex.EncodeToString(want)},
-			{ctxAction: []byte(action), ctxValue: value, ctxSig: hex.EncodeToString(want)},
-			{ctxAction: action, ctxValue: value, ctxSig: want},
+			nil, {ctxAction: action, ctxValue: value, ctxExp: farFuture},
+			{ctxAction: action, ctxExp: farFuture, ctxSig: hex.EncodeToString(want)},
+			{ctxAction: action, ctxValue: value, ctxSig: hex.EncodeToString(want)},
+			{ctxAction: []byte(action), ctxValue: value, ctxExp: farFuture, ctxSig: hex.EncodeToString(want)},
+			{ctxAction: action, ctxValue: value, ctxExp: farFuture, ctxSig: want},
+			{ctxAction: action, ctxValue: value, ctxExp: 4102444800.0, ctxSig: hex.EncodeToString(want)},
 		} {
-			if _, _, ok := a.verify(c); ok {
+			if _, _, ok := a.verify(c, "post1", "chan1", "user1"); ok {
 				t.Fatalf("verify(%v) = true", c)
 			}
 		}
@@ -215,15 +261,22 @@ func FuzzMattermostAction(f *testing.F) {
 	req := model.PostActionIntegrationRequest{
 		UserId: "user1", UserName: "anna", ChannelId: "chan1", ChannelName: "town-square", TeamId: "team1",
 		PostId: "post1", TriggerId: "trig1", Type: "button",
-		Context: map[string]any{ctxAction: "lc.vote", ctxValue: "r1:2", ctxSig: a.sign("lc.vote", "r1:2")},
+		Context: signedFor(a, "lc.vote", "r1:2", "post1", "chan1"),
 	}
 	js, _ := json.Marshal(req)
 	f.Add(js)
-	req.Context = map[string]any{ctxAction: "lc.vote", ctxValue: "r1:3", ctxSig: a.sign("lc.vote", "r1:2")}
+	req.Context = map[string]any{ctxAction: "lc.vote", ctxValue: "r1:3", ctxExp: farFuture,
+		ctxSig: a.sign("lc.vote", "r1:2", farFuture, scope{post: "post1", channel: "chan1"})}
 	js, _ = json.Marshal(req)
 	f.Add(js)
-	req.ChannelName = "user1__" + fuzzBotID
-	req.Context = map[string]any{ctxAction: "", ctxValue: "", ctxSig: strings.ToUpper(a.sign("", ""))}
+	req.ChannelName, req.ChannelId = a.directName("user1"), fuzzDM
+	req.Context = map[string]any{ctxAction: "", ctxValue: "", ctxExp: farFuture,
+		ctxSig: strings.ToUpper(a.sign("", "", farFuture, scope{post: "post1", channel: fuzzDM}))}
+	js, _ = json.Marshal(req)
+	f.Add(js)
+	req.Context = signedFor(a, "lc.vote", "r1:2", "", fuzzDM)
+	req.Context[ctxUser] = "user1"
+	req.Context[ctxSig] = a.sign("lc.vote", "r1:2", farFuture, scope{channel: fuzzDM, user: "user1"})
 	js, _ = json.Marshal(req)
 	f.Add(js)
 	f.Add([]byte(`{"context":{"action":"lc.vote","value":"r1:2","sig":123}}`))
@@ -247,13 +300,20 @@ func FuzzMattermostAction(f *testing.F) {
 			}
 			return
 		}
-		action, _ := req.Context[ctxAction].(string)
-		value, _ := req.Context[ctxValue].(string)
+		action, okA := req.Context[ctxAction].(string)
+		value, okV := req.Context[ctxValue].(string)
+		exp, okE := req.Context[ctxExp].(string)
 		sig, _ := req.Context[ctxSig].(string)
 		got, err := hex.DecodeString(sig)
-		_, okA := req.Context[ctxAction].(string)
-		_, okV := req.Context[ctxValue].(string)
-		signed := okA && okV && err == nil && bytes.Equal(got, a.mac(action, value))
+		expires, expErr := strconv.ParseInt(exp, 10, 64)
+		sc := scope{post: req.PostId, channel: req.ChannelId}
+		boundUser, userBound := req.Context[ctxUser]
+		if userBound {
+			sc = scope{channel: req.ChannelId, user: req.UserId}
+		}
+		scopeOK := (!userBound && req.PostId != "") || (userBound && boundUser == req.UserId && req.UserId != "")
+		signed := okA && okV && okE && expErr == nil && expires >= time.Now().Unix() && scopeOK && err == nil &&
+			bytes.Equal(got, a.mac(action, value, exp, sc))
 		if !signed {
 			if rr.Code != http.StatusForbidden || len(h.events) != 0 {
 				t.Fatalf("unsigned context %v: status %d, %d events", req.Context, rr.Code, len(h.events))
@@ -265,8 +325,9 @@ func FuzzMattermostAction(f *testing.F) {
 		}
 		want := adapters.Event{
 			Kind: adapters.KindAction, Platform: platform, Team: req.TeamId, Channel: req.ChannelId,
-			ChannelName: req.ChannelName, User: req.UserId, UserName: req.UserName,
-			Direct: a.isDirectWithBot(req.ChannelName), ActionID: action, Value: value, PostID: req.PostId,
+			ChannelName: req.ChannelName, User: req.UserId,
+			Direct:   req.UserId != "" && req.ChannelName == a.directName(req.UserId) && req.ChannelId == fuzzDM,
+			ActionID: action, Value: value, PostID: req.PostId,
 			ID: actionEventID(req.PostId, req.UserId, action, value, req.TriggerId),
 		}
 		if h.events[0] != want {

@@ -30,9 +30,14 @@
 // # Buttons and their signature
 //
 // Mattermost does not sign the requests it sends to an integration, so a button's context
-// carries "action", "value" and "sig", the hex HMAC-SHA256 of action+"\x00"+value under
-// [Options].ActionSecret. A callback whose signature is missing or wrong is refused with 403 and
-// never reaches the handler. The context stays secret from users: Mattermost strips
+// carries "action", "value", "exp" (unix seconds) and "sig", the hex HMAC-SHA256 under
+// [Options].ActionSecret of the action, value and expiry and of what the button was issued
+// for: the post and channel (a new post is created, then updated with buttons signed for its
+// id), or, on an ephemeral post, the channel and the one user who sees it ("user"). A callback
+// whose signature is missing, wrong, expired or issued for another post, channel or user is
+// refused with 403 and never reaches the handler. Identity comes from the user id alone: the
+// name is looked up (an unknown id is dropped), a click must come from a channel member, and
+// Direct is set only in the bot's own direct channel with that user. The context stays secret from users: Mattermost strips
 // PostAction.Integration (URL and context) from every post it sends to clients
 // (model.Post.StripActionIntegrations, called by Post.ToJSON and Post.EncodeJSON), encrypts it
 // into an opaque cookie for ephemeral posts (model.AddPostActionCookies), and on a click reads

@@ -33,7 +33,7 @@ const ephemeralRetryAfter = 10 * time.Minute
 // message.
 func (a *Adapter) Ephemeral(ctx context.Context, channel, user string, msg adapters.Message) error {
 	if time.Now().UnixNano() >= a.ephemeralDeniedUntil.Load() {
-		post := a.newPost(channel, msg)
+		post := a.newPost(channel, msg, scope{channel: channel, user: user})
 		_, err := call(ctx, a, "ephemeral post", func(ctx context.Context) (*model.Post, *model.Response, error) {
 			return a.client.CreatePostEphemeral(ctx, &model.PostEphemeral{UserID: user, Post: post})
 		})
@@ -45,7 +45,7 @@ func (a *Adapter) Ephemeral(ctx context.Context, channel, user string, msg adapt
 			"answering by slash-command response URL or direct message instead")
 	}
 	if url, ok := a.replies.take(channel, user); ok {
-		err := a.respond(ctx, url, msg)
+		err := a.respond(ctx, url, msg, scope{channel: channel, user: user})
 		if err == nil {
 			return nil
 		}
@@ -60,14 +60,14 @@ func (a *Adapter) Ephemeral(ctx context.Context, channel, user string, msg adapt
 // respond posts msg as an ephemeral command response to a slash command's response URL.
 // Slack-compatible parsing is switched off so that Mattermost turns no <!channel> into a
 // mention.
-func (a *Adapter) respond(ctx context.Context, url string, msg adapters.Message) error {
+func (a *Adapter) respond(ctx context.Context, url string, msg adapters.Message, sc scope) error {
 	resp := model.CommandResponse{
 		ResponseType:     model.CommandResponseTypeEphemeral,
 		Text:             msg.Text,
 		SkipSlackParsing: true,
 	}
 	if len(msg.Buttons) > 0 {
-		resp.Attachments = a.attachments(msg.Buttons)
+		resp.Attachments = a.attachments(msg.Buttons, sc)
 	}
 	body, err := json.Marshal(resp)
 	if err != nil {

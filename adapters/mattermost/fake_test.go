@@ -44,6 +44,7 @@ type fakeMM struct {
 	hits       map[string]int           // "METHOD /path" → requests, failed ones included
 	inject     map[string][]injected    // "METHOD /path" → responses to give before the real one
 	denyEphem  bool                     // POST /posts/ephemeral answers 403
+	outsiders  map[string]bool          // channel id + "/" + user id: not a member of that channel
 	wsDials    []string                 // raw query of every WebSocket dial
 	conns      map[*fakeConn]bool       // authenticated WebSocket connections
 	nextConnID int
@@ -63,22 +64,23 @@ type injected struct {
 func newFake(t *testing.T) *fakeMM {
 	t.Helper()
 	f := &fakeMM{
-		t:        t,
-		token:    "bot-token-" + model.NewId(),
-		bot:      &model.User{Id: model.NewId(), Username: "wolbot", IsBot: true, Locale: "en"},
-		team:     &model.Team{Id: model.NewId(), Name: "kommunen", DisplayName: "Kommunen"},
-		users:    make(map[string]*model.User),
-		posts:    make(map[string]*model.Post),
-		pending:  make(map[string]string),
-		patches:  make(map[string][]*model.PostPatch),
-		channels: make(map[string]*model.Channel),
-		members:  make(map[string][]string),
-		commands: make(map[string]*model.Command),
-		hits:     make(map[string]int),
-		inject:   make(map[string][]injected),
-		conns:    make(map[*fakeConn]bool),
-		acceptWS: true,
-		authed:   make(chan struct{}, 100),
+		t:         t,
+		token:     "bot-token-" + model.NewId(),
+		bot:       &model.User{Id: model.NewId(), Username: "wolbot", IsBot: true, Locale: "en"},
+		team:      &model.Team{Id: model.NewId(), Name: "kommunen", DisplayName: "Kommunen"},
+		users:     make(map[string]*model.User),
+		posts:     make(map[string]*model.Post),
+		pending:   make(map[string]string),
+		patches:   make(map[string][]*model.PostPatch),
+		channels:  make(map[string]*model.Channel),
+		members:   make(map[string][]string),
+		commands:  make(map[string]*model.Command),
+		hits:      make(map[string]int),
+		inject:    make(map[string][]injected),
+		conns:     make(map[*fakeConn]bool),
+		outsiders: make(map[string]bool),
+		acceptWS:  true,
+		authed:    make(chan struct{}, 100),
 	}
 	f.addUser(f.bot)
 	f.addUser(&model.User{Id: model.NewId(), Username: "anna", Locale: "de"})
@@ -352,6 +354,21 @@ func (f *fakeMM) routes() *http.ServeMux {
 		f.members[id] = append(f.members[id], body["user_id"])
 		writeModel(w, 201, &model.ChannelMember{ChannelId: id, UserId: body["user_id"]})
 	})
+	// Membership: a user the fake knows is a member of every channel, unless listed in
+	// outsiders, or the channel is a direct channel of two others.
+	mux.HandleFunc("GET /api/v4/channels/{id}/members/{user}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		id, user := r.PathValue("id"), r.PathValue("user")
+		_, known := f.users[user]
+		c, isChannel := f.channels[id]
+		dmOfOthers := isChannel && c.Type == model.ChannelTypeDirect && !strings.Contains(c.Name, user)
+		if !known || f.outsiders[id+"/"+user] || dmOfOthers {
+			appError(w, 404, "app.channel.get_member.missing.app_error")
+			return
+		}
+		writeModel(w, 200, &model.ChannelMember{ChannelId: id, UserId: user})
+	})
 	mux.HandleFunc("GET /api/v4/teams/name/{name}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("name") != f.team.Name {
 			appError(w, 404, "app.team.get_by_name.missing.app_error")
@@ -571,6 +588,22 @@ func (f *fakeMM) posted(p *model.Post, channelType model.ChannelType, channelNam
 	ev.Add("team_id", team)
 	ev.Add("set_online", true)
 	return ev
+}
+
+// dm returns the id of the direct channel between the bot and user, creating it in the fake
+// as Mattermost does on first use.
+func (f *fakeMM) dm(user string) string {
+	name := dmName(f.bot.Id, user)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.channels {
+		if c.Name == name {
+			return c.Id
+		}
+	}
+	c := &model.Channel{Id: model.NewId(), Type: model.ChannelTypeDirect, Name: name}
+	f.channels[c.Id] = c
+	return c.Id
 }
 
 // dmName is the name Mattermost gives the direct channel of two users.

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -51,6 +53,8 @@ func (a *Adapter) commandHandler(h adapters.Handler) http.Handler {
 		if rest := strings.TrimSpace(f.Get("text")); rest != "" {
 			text += " " + rest
 		}
+		// The user name is not taken from the request (user_name): enrich looks it up by id.
+		// Whether the channel is the bot's direct channel is decided in dispatch too.
 		ev := adapters.Event{
 			Kind:        adapters.KindCommand,
 			Platform:    platform,
@@ -58,19 +62,27 @@ func (a *Adapter) commandHandler(h adapters.Handler) http.Handler {
 			Channel:     f.Get("channel_id"),
 			ChannelName: f.Get("channel_name"),
 			User:        f.Get("user_id"),
-			UserName:    f.Get("user_name"),
-			Direct:      a.isDirectWithBot(f.Get("channel_name")),
 			Text:        text,
 		}
 		if t := f.Get("trigger_id"); t != "" {
 			ev.ID = "mm-cmd-" + t
 		}
-		a.replies.put(ev.Channel, ev.User, f.Get("response_url"))
+		if ru := f.Get("response_url"); ru != "" {
+			if a.responseURLOK(ru) {
+				a.replies.put(ev.Channel, ev.User, ru)
+			} else {
+				a.log.Warn().Str("remote", r.RemoteAddr).Str("user", ev.User).
+					Msg("slash command with a response_url outside MATTERMOST_URL/hooks/commands/: ignored")
+			}
+		}
 
+		if !a.dispatch(h, ev, true) {
+			writeJSON(w, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: a.busyText(ev.User)})
+			return
+		}
 		writeJSON(w, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral})
 		a.log.Debug().Str("event", ev.ID).Str("channel", ev.Channel).Str("user", ev.User).
 			Str("command", word).Msg("slash command received")
-		a.dispatch(h, ev)
 	})
 }
 
@@ -98,7 +110,7 @@ func (a *Adapter) actionHandler(h adapters.Handler) http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		action, value, ok := a.verify(req.Context)
+		action, value, ok := a.verify(req.Context, req.PostId, req.ChannelId, req.UserId)
 		if !ok {
 			a.log.Warn().Str("remote", r.RemoteAddr).Str("user", req.UserId).Str("post", req.PostId).
 				Msg("button callback with a missing or wrong signature refused")
@@ -112,17 +124,18 @@ func (a *Adapter) actionHandler(h adapters.Handler) http.Handler {
 			Channel:     req.ChannelId,
 			ChannelName: req.ChannelName,
 			User:        req.UserId,
-			UserName:    req.UserName,
-			Direct:      a.isDirectWithBot(req.ChannelName),
 			ActionID:    action,
 			Value:       value,
 			PostID:      req.PostId,
 			ID:          actionEventID(req.PostId, req.UserId, action, value, req.TriggerId),
 		}
+		if !a.dispatch(h, ev, true) {
+			writeJSON(w, model.PostActionIntegrationResponse{EphemeralText: a.busyText(ev.User)})
+			return
+		}
 		writeJSON(w, model.PostActionIntegrationResponse{})
 		a.log.Debug().Str("event", ev.ID).Str("channel", ev.Channel).Str("user", ev.User).
 			Str("action", action).Msg("button click received")
-		a.dispatch(h, ev)
 	})
 }
 
@@ -138,21 +151,81 @@ func writeJSON(w http.ResponseWriter, v any) {
 	json.NewEncoder(w).Encode(v) // a failed write means the client left; nothing to do
 }
 
+// responseURLOK reports whether a slash command's response_url points where Mattermost's own
+// do: MATTERMOST_URL + "/hooks/commands/<id>". Any other URL would let whoever holds a command
+// token make the bot post a user's private answer to an address of their choosing.
+func (a *Adapter) responseURLOK(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return false
+	}
+	base, err := url.Parse(a.serverURL)
+	if err != nil {
+		return false
+	}
+	id, ok := strings.CutPrefix(u.Path, strings.TrimRight(base.Path, "/")+"/hooks/commands/")
+	return ok && strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Host, base.Host) &&
+		u.RawPath == "" && id != "" && !strings.ContainsAny(id, "/.%\\")
+}
+
 // dispatch hands ev to h in the background, with a context of its own: the request or the
-// WebSocket session it came from may end long before the handler does. The user's locale (and
-// the name, where missing) is looked up first.
-func (a *Adapter) dispatch(h adapters.Handler, ev adapters.Event) {
+// WebSocket session it came from may end long before the handler does. It reports false, and
+// does nothing, when the adapter's queue is full; an event whose turn comes too late is
+// dropped (see [adapters.Queue]). The user is looked up
+// by id first (name and locale); an event of a user Mattermost does not know is dropped. For a
+// callback (fromHTTP), whether the channel is the bot's direct channel with the user is
+// checked with Mattermost, since the request's channel name is only a claim; a button click
+// is dropped unless the user is a member of the channel.
+func (a *Adapter) dispatch(h adapters.Handler, ev adapters.Event, fromHTTP bool) bool {
+	if !a.queue.Admit() {
+		a.log.Warn().Str("event", ev.ID).Str("kind", string(ev.Kind)).Msg("event refused: too many events waiting")
+		return false
+	}
+	received := time.Now()
 	a.inflight.Go(func() {
-		a.slots <- struct{}{}
-		defer func() { <-a.slots }()
-		ctx, cancel := context.WithTimeout(context.Background(), a.handleTimeout)
-		defer cancel()
-		defer func() {
-			if p := recover(); p != nil {
-				a.log.Error().Interface("panic", p).Str("event", ev.ID).Msg("event handler panicked")
+		a.queue.Run(received, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), a.handleTimeout)
+			defer cancel()
+			defer func() {
+				if p := recover(); p != nil {
+					a.log.Error().Interface("panic", p).Str("event", ev.ID).Msg("event handler panicked")
+				}
+			}()
+			if !a.enrich(ctx, &ev) || (fromHTTP && !a.checkCallback(ctx, &ev)) {
+				return
 			}
-		}()
-		a.enrich(ctx, &ev)
-		h.HandleEvent(ctx, ev)
+			h.HandleEvent(ctx, ev)
+		})
 	})
+	return true
+}
+
+// busyText is the "busy, try again" answer in the user's language, as far as the user cache
+// knows it (no API call: the API may be what is slow).
+func (a *Adapter) busyText(user string) string {
+	u, _ := a.users.get(user)
+	return adapters.BusyText(u.Locale)
+}
+
+// checkCallback completes an event from an HTTP callback with what the request can only claim:
+// Direct is true only for the bot's direct channel with this very user (its name is the pair
+// of ids, and its id is the one Mattermost gives for that pair); a click is accepted only from
+// a member of the channel. It reports false for a click to drop.
+func (a *Adapter) checkCallback(ctx context.Context, ev *adapters.Event) bool {
+	if ev.ChannelName != "" && ev.ChannelName == a.directName(ev.User) {
+		id, err := a.directChannel(ctx, ev.User)
+		if err != nil {
+			a.log.Warn().Err(err).Str("user", ev.User).Msg("could not tell whether a channel is the bot's direct channel: taken as not")
+		}
+		ev.Direct = err == nil && id == ev.Channel
+	}
+	if ev.Kind != adapters.KindAction || ev.Direct {
+		return true
+	}
+	if err := a.checkMember(ctx, ev.Channel, ev.User); err != nil {
+		a.log.Warn().Err(err).Str("user", ev.User).Str("channel", ev.Channel).Str("event", ev.ID).
+			Msg("button click by someone who is not a member of the channel dropped")
+		return false
+	}
+	return true
 }

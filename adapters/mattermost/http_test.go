@@ -179,8 +179,11 @@ func TestSlashCommandVariants(t *testing.T) {
 			},
 		},
 		{
-			name:       "in the direct channel with the bot",
-			edit:       func(v url.Values, _ http.Header) { v.Set("channel_name", dmName(anna.Id, f.bot.Id)) },
+			name: "in the direct channel with the bot",
+			edit: func(v url.Values, _ http.Header) {
+				v.Set("channel_name", dmName(anna.Id, f.bot.Id))
+				v.Set("channel_id", f.dm(anna.Id))
+			},
 			wantStatus: http.StatusOK,
 			check: func(t *testing.T, ev adapters.Event) {
 				if !ev.Direct {
@@ -368,25 +371,43 @@ func TestButtonClickWithBadSignatureIsRefused(t *testing.T) {
 	srv := wolbotServer(t, a, rec)
 	other, _ := newTestAdapter(t, f)
 	other.secret = []byte("another secret")
-	good := map[string]any{"action": "lc.vote", "value": "r7:2", "sig": a.sign("lc.vote", "r7:2")}
+	post, channel := model.NewId(), model.NewId()
+	good := signedFor(a, "lc.vote", "r7:2", post, channel)
+	with := func(k string, v any) map[string]any {
+		c := map[string]any{}
+		for key, val := range good {
+			c[key] = val
+		}
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+		return c
+	}
 
 	tests := []struct {
 		name    string
 		context map[string]any
 	}{
 		{"no context", nil},
-		{"no signature", map[string]any{"action": "lc.vote", "value": "r7:2"}},
-		{"signature of another value", map[string]any{"action": "lc.vote", "value": "r7:3", "sig": good["sig"]}},
-		{"signature of another action", map[string]any{"action": "lc.end", "value": "r7:2", "sig": good["sig"]}},
-		{"signature under another secret", map[string]any{"action": "lc.vote", "value": "r7:2", "sig": other.sign("lc.vote", "r7:2")}},
-		{"signature not hex", map[string]any{"action": "lc.vote", "value": "r7:2", "sig": "zz"}},
-		{"signature not a string", map[string]any{"action": "lc.vote", "value": "r7:2", "sig": 42}},
-		{"value missing", map[string]any{"action": "lc.vote", "sig": a.sign("lc.vote", "")}},
+		{"no signature", with(ctxSig, nil)},
+		{"signature of another value", with(ctxValue, "r7:3")},
+		{"signature of another action", with(ctxAction, "lc.end")},
+		{"signature under another secret", with(ctxSig, other.sign("lc.vote", "r7:2", farFuture, scope{post: post, channel: channel}))},
+		{"signature not hex", with(ctxSig, "zz")},
+		{"signature not a string", with(ctxSig, 42)},
+		{"value missing", map[string]any{"action": "lc.vote", "exp": farFuture, "sig": a.sign("lc.vote", "", farFuture, scope{post: post, channel: channel})}},
+		{"expiry missing", with(ctxExp, nil)},
+		{"expiry changed", with(ctxExp, "4102444801")},
+		{"signature of another post", with(ctxSig, a.sign("lc.vote", "r7:2", farFuture, scope{post: model.NewId(), channel: channel}))},
+		{"signature of another channel", with(ctxSig, a.sign("lc.vote", "r7:2", farFuture, scope{post: post, channel: model.NewId()}))},
+		{"post-bound signature claimed for a user", with(ctxUser, f.user("bob").Id)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := click(t, srv, model.PostActionIntegrationRequest{
-				UserId: f.user("bob").Id, ChannelId: model.NewId(), PostId: model.NewId(), TriggerId: "t", Context: tt.context,
+				UserId: f.user("bob").Id, ChannelId: channel, PostId: post, TriggerId: "t", Context: tt.context,
 			})
 			if res.StatusCode != http.StatusForbidden {
 				t.Fatalf("status %d, want 403", res.StatusCode)
@@ -407,7 +428,7 @@ func TestButtonClickWithBadSignatureIsRefused(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest {
 		t.Errorf("malformed JSON: status %d, want 400", res.StatusCode)
 	}
-	if res := click(t, srv, model.PostActionIntegrationRequest{UserId: f.user("bob").Id, Context: good}); res.StatusCode != 200 {
+	if res := click(t, srv, model.PostActionIntegrationRequest{UserId: f.user("bob").Id, ChannelId: channel, PostId: post, Context: good}); res.StatusCode != 200 {
 		t.Errorf("good signature: status %d", res.StatusCode)
 	}
 	if ev := rec.next(t); ev.Value != "r7:2" || ev.UserName != "bob" {

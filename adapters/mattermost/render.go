@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -17,19 +18,32 @@ import (
 const (
 	ctxAction = "action"
 	ctxValue  = "value"
+	ctxExp    = "exp"  // unix seconds after which the signature is no longer accepted
+	ctxUser   = "user" // set on ephemeral buttons: the only user who may click them
 	ctxSig    = "sig"
 )
+
+// DefaultButtonTTL is how long a button's signature is accepted when [Options].ButtonTTL is
+// zero. Posts the bot updates (a Lean Coffee board) are signed afresh with every update.
+const DefaultButtonTTL = 30 * 24 * time.Hour
+
+// scope is what a button's signature is bound to besides its action and value: the post and
+// channel it was issued for, or, on an ephemeral post (whose id the bot learns only after
+// posting and can never update), the channel and the one user who sees it.
+type scope struct {
+	post, channel, user string
+}
 
 // zwsp is a zero-width space: invisible, but it breaks a token Mattermost would read as a
 // mention.
 const zwsp = "\u200b"
 
 // newPost renders msg as a post in channel: the text as-is (Mattermost renders CommonMark), the
-// buttons as one message attachment.
-func (a *Adapter) newPost(channel string, msg adapters.Message) *model.Post {
+// buttons as one message attachment whose signatures are bound to sc.
+func (a *Adapter) newPost(channel string, msg adapters.Message, sc scope) *model.Post {
 	p := &model.Post{ChannelId: channel, Message: msg.Text}
 	if len(msg.Buttons) > 0 {
-		p.SetProps(model.StringInterface{model.PostPropsAttachments: a.attachments(msg.Buttons)})
+		p.SetProps(model.StringInterface{model.PostPropsAttachments: a.attachments(msg.Buttons, sc)})
 	}
 	return p
 }
@@ -39,7 +53,8 @@ func (a *Adapter) newPost(channel string, msg adapters.Message) *model.Post {
 // /posts/{post_id}/actions/{action_id} and accepts only letters and digits there, and the ids
 // need only be unique within the post. The attachment text lists each button's text command,
 // so that nothing a button does is out of reach of the keyboard or a screen reader.
-func (a *Adapter) attachments(buttons []adapters.Button) []*model.MessageAttachment {
+func (a *Adapter) attachments(buttons []adapters.Button, sc scope) []*model.MessageAttachment {
+	exp := strconv.FormatInt(a.now().Add(a.buttonTTL).Unix(), 10)
 	actions := make([]*model.PostAction, 0, len(buttons))
 	for i, b := range buttons {
 		name := b.Label
@@ -49,19 +64,21 @@ func (a *Adapter) attachments(buttons []adapters.Button) []*model.MessageAttachm
 		if name == "" {
 			name = b.ID
 		}
+		c := map[string]any{
+			ctxAction: b.ID,
+			ctxValue:  b.Value,
+			ctxExp:    exp,
+			ctxSig:    a.sign(b.ID, b.Value, exp, sc),
+		}
+		if sc.user != "" {
+			c[ctxUser] = sc.user
+		}
 		actions = append(actions, &model.PostAction{
-			Id:    "b" + strconv.Itoa(i),
-			Type:  model.PostActionTypeButton,
-			Name:  name,
-			Style: buttonStyle(b.Style),
-			Integration: &model.PostActionIntegration{
-				URL: a.actionURL,
-				Context: map[string]any{
-					ctxAction: b.ID,
-					ctxValue:  b.Value,
-					ctxSig:    a.sign(b.ID, b.Value),
-				},
-			},
+			Id:          "b" + strconv.Itoa(i),
+			Type:        model.PostActionTypeButton,
+			Name:        name,
+			Style:       buttonStyle(b.Style),
+			Integration: &model.PostActionIntegration{URL: a.actionURL, Context: c},
 		})
 	}
 	return []*model.MessageAttachment{{Text: commandsText(buttons), Actions: actions}}
@@ -122,31 +139,51 @@ func noMentions(s string) string {
 	return s
 }
 
-// sign returns the hex HMAC-SHA256 of a button's action id and value.
-func (a *Adapter) sign(action, value string) string {
-	return hex.EncodeToString(a.mac(action, value))
+// sign returns the hex HMAC-SHA256 of a button's action id, value and expiry, and the scope
+// it is issued for.
+func (a *Adapter) sign(action, value, exp string, sc scope) string {
+	return hex.EncodeToString(a.mac(action, value, exp, sc))
 }
 
-func (a *Adapter) mac(action, value string) []byte {
+func (a *Adapter) mac(action, value, exp string, sc scope) []byte {
 	m := hmac.New(sha256.New, a.secret)
-	m.Write([]byte(action + "\x00" + value))
+	// A version prefix, so that a signature of the old (action, value) form never matches.
+	m.Write([]byte(strings.Join([]string{"v2", action, value, exp, sc.post, sc.channel, sc.user}, "\x00")))
 	return m.Sum(nil)
 }
 
-// verify checks the signature in a button callback's context and returns the action id and
-// value it signs. A missing key, a non-string value or a wrong signature fails.
-func (a *Adapter) verify(c map[string]any) (action, value string, ok bool) {
+// verify checks the signature in a button callback's context against the post, channel and
+// user of the click, and the expiry; it returns the action id and value it signs. A missing
+// key, a non-string value, a wrong signature, an expired one, a signature issued for another
+// post or channel, or an ephemeral button clicked by someone else fails.
+func (a *Adapter) verify(c map[string]any, post, channel, user string) (action, value string, ok bool) {
 	action, okA := c[ctxAction].(string)
 	value, okV := c[ctxValue].(string)
+	exp, okE := c[ctxExp].(string)
 	sig, okS := c[ctxSig].(string)
-	if !okA || !okV || !okS {
+	if !okA || !okV || !okE || !okS {
+		return "", "", false
+	}
+	expires, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || a.now().Unix() > expires {
 		return "", "", false
 	}
 	got, err := hex.DecodeString(sig)
 	if err != nil {
 		return "", "", false
 	}
-	return action, value, hmac.Equal(got, a.mac(action, value))
+	sc := scope{post: post, channel: channel}
+	if u, bound := c[ctxUser]; bound {
+		// An ephemeral button: only the user it was shown to may click it, on any of the
+		// ephemeral posts in that channel (their ids are not known when they are signed).
+		if u != user || user == "" {
+			return "", "", false
+		}
+		sc = scope{channel: channel, user: user}
+	} else if post == "" {
+		return "", "", false
+	}
+	return action, value, hmac.Equal(got, a.mac(action, value, exp, sc))
 }
 
 // channelSlug makes a URL-safe, unique channel name from a display name: lower-case letters,
@@ -182,9 +219,14 @@ func truncateRunes(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-// isDirectWithBot reports whether a channel name is that of the direct channel between the bot
-// and someone: Mattermost names direct channels "<user id>__<user id>".
-func (a *Adapter) isDirectWithBot(channelName string) bool {
-	x, y, ok := strings.Cut(channelName, "__")
-	return ok && (x == a.botID || y == a.botID) && a.botID != ""
+// directName is the name Mattermost gives the direct channel between the bot and user: both
+// ids, sorted, joined by "__".
+func (a *Adapter) directName(user string) string {
+	if a.botID == "" || user == "" {
+		return ""
+	}
+	if user < a.botID {
+		return user + "__" + a.botID
+	}
+	return a.botID + "__" + user
 }

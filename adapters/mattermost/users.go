@@ -138,19 +138,71 @@ func (a *Adapter) userID(ctx context.Context, idOrName string) (string, error) {
 	return u.ID, nil
 }
 
-// enrich fills in the user's locale, and the user name where the platform did not send one.
-// A failed lookup leaves them empty: the core then answers in its default language.
-func (a *Adapter) enrich(ctx context.Context, ev *adapters.Event) {
+// enrich fills in the user's name and locale, looked up by the user id: a name the request
+// carries is never trusted. It reports false when Mattermost does not know the user (an
+// invented id), and the event must be dropped. Any other failed lookup leaves name and locale
+// empty: the core then answers in its default language.
+func (a *Adapter) enrich(ctx context.Context, ev *adapters.Event) bool {
 	if ev.User == "" {
-		return
+		return true
 	}
 	u, err := a.userByID(ctx, ev.User)
+	if errors.Is(err, adapters.ErrNotFound) || (err == nil && u.ID != ev.User) {
+		a.log.Warn().Str("user", ev.User).Str("event", ev.ID).Msg("event of a user Mattermost does not know dropped")
+		return false
+	}
 	if err != nil {
-		a.log.Warn().Err(err).Str("user", ev.User).Str("event", ev.ID).Msg("could not look up the user's locale")
-		return
+		a.log.Warn().Err(err).Str("user", ev.User).Str("event", ev.ID).Msg("could not look up the user's name and locale")
+		ev.UserName = ""
+		return true
 	}
 	ev.Locale = u.Locale
-	if ev.UserName == "" {
-		ev.UserName = u.Name
+	ev.UserName = u.Name
+	return true
+}
+
+// checkMember returns nil if user is a member of channel. Positive answers are cached like
+// users, so that a busy vote costs one lookup per person.
+func (a *Adapter) checkMember(ctx context.Context, channel, user string) error {
+	key := channel + "\x00" + user
+	if a.members.has(key) {
+		return nil
 	}
+	_, err := call(ctx, a, "get channel member", func(ctx context.Context) (*model.ChannelMember, *model.Response, error) {
+		return a.client.GetChannelMember(ctx, channel, user, "")
+	})
+	if err != nil {
+		return err
+	}
+	a.members.add(key)
+	return nil
+}
+
+// memberCache remembers for a few minutes that a user is a member of a channel. It may be
+// dropped at any moment.
+type memberCache struct {
+	ttl time.Duration
+
+	mu sync.Mutex
+	m  map[string]time.Time // channel + "\x00" + user → when learnt
+}
+
+func newMemberCache(ttl time.Duration) *memberCache {
+	return &memberCache{ttl: ttl, m: make(map[string]time.Time)}
+}
+
+func (c *memberCache) has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.m[key]
+	return ok && time.Since(at) <= c.ttl
+}
+
+func (c *memberCache) add(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedUsers {
+		clear(c.m)
+	}
+	c.m[key] = time.Now()
 }

@@ -122,7 +122,7 @@ func (a *Adapter) session(ctx context.Context, h adapters.Handler, st *wsState, 
 			case model.WebsocketEventPosted:
 				if cmd, ok := a.postedEvent(ev); ok {
 					a.log.Debug().Str("event", cmd.ID).Str("channel", cmd.Channel).Str("user", cmd.User).Msg("post addressed to the bot received")
-					a.dispatch(h, cmd)
+					a.dispatch(h, cmd, false) // when full, the refusal is logged and counted
 				}
 			}
 		}
@@ -159,7 +159,10 @@ func (a *Adapter) postedEvent(ev *model.WebSocketEvent) (adapters.Event, bool) {
 	}
 	channelType, _ := data["channel_type"].(string)
 	channelName, _ := data["channel_name"].(string)
-	direct := channelType == string(model.ChannelTypeDirect) && (channelName == "" || a.isDirectWithBot(channelName))
+	// The channel type comes from Mattermost itself; the name must be the pair of the bot and
+	// the author, so that a direct channel between two other people is never taken for the
+	// bot's (and an empty name never for anything).
+	direct := channelType == string(model.ChannelTypeDirect) && channelName == a.directName(p.UserId)
 	text, ok := a.commandText(p.Message, direct)
 	if !ok {
 		return adapters.Event{}, false

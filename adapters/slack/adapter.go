@@ -23,11 +23,6 @@ const platform = "slack"
 // handler cannot keep [Adapter.Run] from returning forever.
 const handlerTimeout = 2 * time.Minute
 
-// maxConcurrentEvents bounds how many events are handled at once (the same bound as the
-// Mattermost adapter's); further events wait for a slot, so that a burst of events cannot turn
-// into a burst of API calls without limit. The acknowledgement is not delayed by the wait.
-const maxConcurrentEvents = 64
-
 // Options configures an [Adapter]. BotToken is required, and at least one of AppToken and
 // SigningSecret; every other zero value means the documented default.
 type Options struct {
@@ -70,8 +65,8 @@ type Adapter struct {
 
 	mu      sync.Mutex // guards closing and orders wg.Add before wg.Wait
 	closing bool
-	wg      sync.WaitGroup // in-flight event handling
-	slots   chan struct{}  // semaphore of maxConcurrentEvents
+	wg      sync.WaitGroup  // in-flight event handling
+	queue   *adapters.Queue // bounds events handled at once and waiting; see async
 }
 
 var _ adapters.Chat = (*Adapter)(nil)
@@ -118,7 +113,8 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		retry:     defaultRetry,
 		users:     newUserCache(opts.Now),
 		responses: newResponseURLs(opts.Now),
-		slots:     make(chan struct{}, maxConcurrentEvents),
+		queue: adapters.NewQueue(platform, adapters.DefaultWorkers, adapters.DefaultWaiting,
+			adapters.DefaultMaxEvent, opts.Observer),
 	}
 
 	var auth *slack.AuthTestResponse
@@ -176,35 +172,65 @@ func (a *Adapter) stopAccepting() {
 	a.closing = true
 }
 
+// admission is what [Adapter.async] did with an event.
+type admission int
+
+const (
+	admitted admission = iota
+	closing            // Run is shutting down: nothing runs
+	busy               // the queue is full: nothing runs
+)
+
 // async runs fn on its own goroutine with a context that is detached from parent's
 // cancellation (the acknowledgement must not cancel the work) but bounded by handlerTimeout.
-// At most maxConcurrentEvents run at once; fn waits for a slot (not counted in its timeout).
-// It reports false, and runs nothing, once Run has begun to shut down.
-func (a *Adapter) async(parent context.Context, fn func(ctx context.Context)) bool {
+// The adapter's queue bounds how many run at once and wait (see [adapters.Queue]); fn waits
+// for a worker (not counted in its timeout) and is dropped if its turn comes too late. It runs
+// nothing once Run has begun to shut down, or when the queue is full.
+func (a *Adapter) async(parent context.Context, fn func(ctx context.Context)) admission {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closing {
-		return false
+		return closing
 	}
+	if !a.queue.Admit() {
+		return busy
+	}
+	received := time.Now()
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		a.slots <- struct{}{} // wait for a slot; see maxConcurrentEvents
-		defer func() { <-a.slots }()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), handlerTimeout)
-		defer cancel()
-		fn(ctx)
+		a.queue.Run(received, func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), handlerTimeout)
+			defer cancel()
+			fn(ctx)
+		})
 	}()
-	return true
+	return admitted
 }
 
 // deliver enriches in and hands it to h after the acknowledgement; see [Adapter.async].
-func (a *Adapter) deliver(parent context.Context, h adapters.Handler, in inbound) bool {
+func (a *Adapter) deliver(parent context.Context, h adapters.Handler, in inbound) admission {
+	if in.responseURL != "" && !a.responseURLOK(in.responseURL) {
+		a.log.Warn().Str("user", in.ev.User).Str("event", in.ev.ID).
+			Msg("response_url outside hooks.slack.com, slack.com and SLACK_API_URL: ignored")
+		in.responseURL = ""
+	}
 	a.responses.put(in.ev.Channel, in.ev.User, in.responseURL)
-	return a.async(parent, func(ctx context.Context) {
+	adm := a.async(parent, func(ctx context.Context) {
 		a.enrich(ctx, &in)
 		a.log.Debug().Str("kind", string(in.ev.Kind)).Str("event", in.ev.ID).
 			Str("channel", in.ev.Channel).Str("user", in.ev.User).Msg("event received")
 		h.HandleEvent(ctx, in.ev)
 	})
+	if adm == busy {
+		a.log.Warn().Str("event", in.ev.ID).Str("kind", string(in.ev.Kind)).Msg("event refused: too many events waiting")
+	}
+	return adm
+}
+
+// busyText is the "busy, try again" answer in the user's language, as far as the user cache
+// knows it (no API call: the API may be what is slow).
+func (a *Adapter) busyText(user string) string {
+	u, _ := a.users.get(user)
+	return adapters.BusyText(u.Locale)
 }

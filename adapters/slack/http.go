@@ -137,8 +137,8 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, body []byt
 	if retry := r.Header.Get("X-Slack-Retry-Num"); retry != "" {
 		a.log.Debug().Str("retry", retry).Str("reason", r.Header.Get("X-Slack-Retry-Reason")).Msg("slack event redelivered")
 	}
-	if in, ok := a.fromEventsAPI(outer); ok && !a.deliver(r.Context(), h, in) {
-		shuttingDown(w)
+	if in, ok := a.fromEventsAPI(outer); ok && a.deliver(r.Context(), h, in) != admitted {
+		shuttingDown(w) // 503: Slack delivers the event again later
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -150,9 +150,17 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte,
 		http.Error(w, "invalid form", http.StatusBadRequest)
 		return
 	}
-	if in, ok := a.fromSlash(cmd, ""); ok && !a.deliver(r.Context(), h, in) {
-		shuttingDown(w)
-		return
+	if in, ok := a.fromSlash(cmd, ""); ok {
+		switch a.deliver(r.Context(), h, in) {
+		case closing:
+			shuttingDown(w)
+			return
+		case busy:
+			// Slack shows an immediate answer to the user who typed the command.
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: a.busyText(in.ev.User)})
+			return
+		}
 	}
 	// An empty 200 shows the user nothing; the answer follows through the Web API.
 	w.WriteHeader(http.StatusOK)
@@ -165,7 +173,8 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []b
 		return
 	}
 	for _, in := range a.fromInteraction(cb) {
-		if !a.deliver(r.Context(), h, in) {
+		// A click refused as busy is dropped (counted): Slack does not retry interactions.
+		if a.deliver(r.Context(), h, in) == closing {
 			shuttingDown(w)
 			return
 		}

@@ -47,7 +47,7 @@ func TestMrkdwn(t *testing.T) {
 		{"unclosed backtick", "a ` **b**", "a ` **b**"},
 		{"fence kept", "```\n- **x**\n```\n- y", "```\n- **x**\n```\n• y"},
 		{"link", "[Anleitung](https://example.org/a?x=1&y=2)", "<https://example.org/a?x=1&amp;y=2|Anleitung>"},
-		{"escaped user link is not a link", adapters.Escape("[Bank](https://evil.example)"), "[Bank]\u200b(https://evil.example)"},
+		{"escaped user link is not a link", adapters.Escape("[Bank](https://evil.example)"), "[Bank]\u200b(https:\u200b//evil.example)"},
 		{"javascript link is not a link", "[x](javascript:alert(1))", "[x](javascript:alert(1))"},
 		{"crlf", "a\r\nb", "a\nb"},
 	}

@@ -2,6 +2,8 @@ package slack
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +54,26 @@ func (r *responseURLs) get(channel, user string) string {
 		return ""
 	}
 	return e.url
+}
+
+// responseURLOK reports whether a response_url points where Slack's do: https on
+// hooks.slack.com or slack.com, or under SLACK_API_URL when that is set to something else (a
+// proxy, a test server). Any other URL would let whoever can have a request delivered to the
+// bot make it post a user's private answer to an address of their choosing.
+func (a *Adapter) responseURLOK(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Fragment != "" || u.RawPath != "" || strings.Contains(u.Path, "/..") {
+		return false
+	}
+	host := strings.ToLower(u.Host)
+	if u.Scheme == "https" && (host == "hooks.slack.com" || host == "slack.com") {
+		return true
+	}
+	api, err := url.Parse(a.opts.APIURL)
+	if err != nil || strings.EqualFold(api.Host, "slack.com") {
+		return false
+	}
+	return u.Scheme == api.Scheme && strings.EqualFold(u.Host, api.Host) && strings.HasPrefix(u.Path, api.Path)
 }
 
 // viaResponseURL posts msg ephemerally to the response_url remembered for channel and user.

@@ -332,7 +332,7 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"admin subscribes someone twice", "admin", "/impuls abo @carla alle", "carla erhält die Kurzimpulse schon"},
 		{"unknown audience", "bob", "/impuls abo chefetage", "„chefetage“ verstehe ich hier nicht"},
 		{"empty region", "bob", "/impuls abo region=", "„region=“ verstehe ich hier nicht"},
-		{"two targets", "admin", "/impuls abo @bob @carla", "„@carla“ verstehe ich hier nicht"},
+		{"two targets", "admin", "/impuls abo @bob @carla", "„@\u200bcarla“ verstehe ich hier nicht"},
 		{"nonsense pause", "anna", "/impuls pause bald", "„bald“ verstehe ich nicht als Dauer"},
 		{"pause without duration", "anna", "/impuls pause", "verstehe ich nicht als Dauer"},
 		{"pause too short", "anna", "/impuls pause 0d", "mindestens 1 Tag"},

@@ -165,6 +165,8 @@ func (f *Feature) serve(ctx context.Context, c call) error {
 		return f.thumbs(ctx, c, "", "", thumbWords[strings.ToLower(args[0])])
 	case "note":
 		return f.note(ctx, c, c.Rest(1))
+	case "withdraw":
+		return f.withdraw(ctx, c, args)
 	case "next", "extend", "end":
 		return f.steer(ctx, c, sub, "")
 	case "moderator":
@@ -297,8 +299,6 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 	delta := "1"
 	if !add {
 		delta = "-1"
-	} else if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
-		return err
 	}
 	res, err := f.st.run(ctx, voteScript, c.k, c.DedupeKey(), strconv.FormatInt(c.DedupeTTL(), 10),
 		roundID, c.Event.User, strconv.Itoa(n), delta)
@@ -309,6 +309,9 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 	used, _ := strconv.Atoi(res.Extra)
 	switch res.Status {
 	case "ok":
+		if add {
+			f.indexAccepted(ctx, c)
+		}
 		f.refreshBoard(ctx, c, r)
 		key := "reply_voted"
 		if !add {
@@ -335,9 +338,6 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 
 // thumbs records a thumbs vote; when everyone taking part has voted, the vote closes early.
 func (f *Feature) thumbs(ctx context.Context, c call, roundID, seq, thumb string) error {
-	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
-		return err
-	}
 	res, err := f.st.run(ctx, thumbsScript, c.k, c.DedupeKey(), strconv.FormatInt(c.DedupeTTL(), 10),
 		roundID, c.Event.User, thumb, seq)
 	if err != nil {
@@ -346,6 +346,7 @@ func (f *Feature) thumbs(ctx context.Context, c call, roundID, seq, thumb string
 	r := res.Round
 	switch res.Status {
 	case "ok":
+		f.indexAccepted(ctx, c)
 	case "phase":
 		if r.Phase == PhaseEnded {
 			return c.reply(ctx, "err_ended")
@@ -378,6 +379,16 @@ func (f *Feature) thumbs(ctx context.Context, c call, roundID, seq, thumb string
 		return nil // the timer or the moderator was faster; nothing is lost
 	}
 	return err
+}
+
+// indexAccepted writes the person's index entry after their vote or thumbs was accepted, not
+// before: a click on an old button must not re-create the entry of someone whose data was
+// deleted. A failure is only logged: the script put them in people, and the round's end
+// writes the entries of everyone in people.
+func (f *Feature) indexAccepted(ctx context.Context, c call) {
+	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
+		c.Log.Warn().Err(err).Msg("could not write the participant index; the round's end will")
+	}
 }
 
 func (r *Round) seqString() string { return strconv.FormatInt(r.Seq, 10) }

@@ -24,9 +24,11 @@ import (
 // A round holds a person's user id in people, ballots and thumbs, and their id and handle on
 // the topics and notes they wrote and, as moderator, in the round hash. A per-user index (a SET
 // of channel keys, see store.go) finds those rounds without scanning the keyspace. It is
-// written before the person's first contribution to a round takes effect (so a crash in
-// between leaves an entry too many, never one too few) and again for everyone taking part
-// when a round ends; its TTL outlives the longest-lived round it can point to.
+// written before the person's first topic, note or round takes effect (so a crash in between
+// leaves an entry too many, never one too few), after a vote or thumbs is accepted (so that a
+// click on an old button cannot re-create the entry of a person whose data was deleted; the
+// voter is in people, so a crash in between is made good at the end), and again for everyone
+// taking part when a round ends; its TTL outlives the longest-lived round it can point to.
 //
 // Forgetting keeps the rounds for the others: the person's topics and notes stay, their author
 // replaced by a marker rendered "(anonym)"; their ballot entries, thumbs vote and place in
@@ -354,6 +356,16 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 	return nil
 }
 
+// metaString is the i-th value of an HMGET, "" when missing.
+func metaString(cmd *redis.SliceCmd, i int) string {
+	v := cmd.Val()
+	if i >= len(v) {
+		return ""
+	}
+	s, _ := v[i].(string)
+	return s
+}
+
 // forgetCached drops the in-process copies of a channel's round and topics, which may carry
 // an author that was just anonymised. Other replicas' topic caches are keyed by the round's
 // Anon counter, which the anonymisation bumped, so they read the topics again.
@@ -379,6 +391,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		var (
 			mod    *redis.StringCmd
 			prev   *redis.StringCmd
+			meta   *redis.SliceCmd // phase, lang
 			topics *redis.MapStringStringCmd
 			notes  *redis.StringSliceCmd
 			ballot *redis.StringSliceCmd
@@ -388,6 +401,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
 			mod = p.HGet(ctx, k.round, "mod")
 			prev = p.HGet(ctx, k.round, "prevmod")
+			meta = p.HMGet(ctx, k.round, "phase", "lang")
 			topics = p.HGetAll(ctx, k.topics)
 			notes = p.LRange(ctx, k.notes, 0, -1)
 			ballot = p.HKeys(ctx, k.ballots)
@@ -401,13 +415,19 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		// Without a round hash (expired first), its other keys are orphans still worth
 		// cleaning, but the round hash must not be recreated by the counters below.
 		roundExists := mod.Err() == nil
+		// Asked to (u.Texts), the texts go too where the round is over: the summary is out.
+		text := func(t string) string { return t }
+		if phase, lang := metaString(meta, 0), metaString(meta, 1); u.Texts && (!roundExists || phase == string(PhaseEnded)) {
+			removed := msgs.T(lang, "text_removed")
+			text = func(string) string { return removed }
+		}
 		newTopics := map[string]any{}
 		for field, js := range topics.Val() {
 			var t storedTopic
 			if json.Unmarshal([]byte(js), &t) != nil || t.Anon || t.Author != u.User {
 				continue
 			}
-			out, err := json.Marshal(storedTopic{Text: t.Text, Anon: true})
+			out, err := json.Marshal(storedTopic{Text: text(t.Text), Anon: true})
 			if err != nil {
 				return err
 			}
@@ -420,7 +440,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			if json.Unmarshal([]byte(js), &n) != nil || !ownNote(n, u) {
 				continue
 			}
-			out, err := json.Marshal(storedNote{Text: n.Text, Anon: true})
+			out, err := json.Marshal(storedNote{Text: text(n.Text), Anon: true})
 			if err != nil {
 				return err
 			}

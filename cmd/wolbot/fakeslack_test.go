@@ -131,6 +131,17 @@ func (w *workspace) answerLocked(method string, form url.Values) any {
 			slack.SlackResponse
 			User slack.User `json:"user"`
 		}{ok, slack.User{ID: id, Name: name, Locale: "de-DE"}}
+	case "users.list": // every named user, on one page
+		var members []slack.User
+		for id, name := range w.names {
+			members = append(members, slack.User{ID: id, Name: name, Locale: "de-DE"})
+		}
+		slices.SortFunc(members, func(a, b slack.User) int { return strings.Compare(a.ID, b.ID) })
+		return struct {
+			slack.SlackResponse
+			Members []slack.User           `json:"members"`
+			Meta    slack.ResponseMetadata `json:"response_metadata"`
+		}{ok, members, slack.ResponseMetadata{}}
 	case "conversations.open":
 		ch := slack.Channel{}
 		ch.ID = "D" + form.Get("users")
@@ -323,12 +334,13 @@ var wolbotBin struct {
 
 // replica is a wolbot process in Slack HTTP mode, listening on its own address.
 type replica struct {
-	name string
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
-	logs *syncBuffer
-	done chan struct{} // closed when the process has exited
-	err  error         // cmd.Wait's result, after done
+	name  string
+	cmd   *exec.Cmd
+	base  string // http://127.0.0.1:port, WOLBOT_LISTEN: the platform callbacks
+	admin string // http://127.0.0.1:port, WOLBOT_ADMIN_LISTEN: health and metrics
+	logs  *syncBuffer
+	done  chan struct{} // closed when the process has exited
+	err   error         // cmd.Wait's result, after done
 }
 
 // redisVars is the environment that reaches the tests' Redis in namespace ns.
@@ -366,11 +378,11 @@ func startReplica(t *testing.T, bin, name string, w *workspace, vars ...string) 
 
 func startReplicaNoWait(t *testing.T, bin, name string, w *workspace, vars ...string) *replica {
 	t.Helper()
-	addr := freeAddr(t)
-	r := &replica{name: name, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
+	addr, adminAddr := freeAddr(t), freeAddr(t)
+	r := &replica{name: name, base: "http://" + addr, admin: "http://" + adminAddr, logs: &syncBuffer{}, done: make(chan struct{})}
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append(ownEnv(), "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET="+replicaSecret,
-		"SLACK_API_URL="+w.apiURL(), "WOLBOT_LISTEN="+addr, "WOLBOT_LOG_LEVEL=info")
+		"SLACK_API_URL="+w.apiURL(), "WOLBOT_LISTEN="+addr, "WOLBOT_ADMIN_LISTEN="+adminAddr, "WOLBOT_LOG_LEVEL=info")
 	r.cmd.Env = append(r.cmd.Env, vars...)
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
 	if err := r.cmd.Start(); err != nil {
@@ -425,10 +437,15 @@ func (r *replica) waitReady(t *testing.T, timeout time.Duration) {
 	}
 }
 
-// get fetches path from the replica's listener.
+// get fetches path (health, metrics) from the replica's admin listener.
 func (r *replica) get(path string) (int, string) {
+	return getURL(r.admin + path)
+}
+
+// getURL fetches u and returns the status (0 when no answer came) and body.
+func getURL(u string) (int, string) {
 	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(r.base + path)
+	resp, err := c.Get(u)
 	if err != nil {
 		return 0, err.Error()
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // runHealthcheck is "wolbot healthcheck [--ready] [--timeout 3s]": GET /healthz (or /readyz)
-// at WOLBOT_LISTEN on this machine; exit 0 on 200, else 1 (Docker reserves 2). The container
+// at WOLBOT_ADMIN_LISTEN (default 127.0.0.1:9090) on this machine; exit 0 on 200, else 1 (Docker reserves 2). The container
 // image has no shell or curl, so the binary checks itself.
 func runHealthcheck(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("wolbot healthcheck", flag.ContinueOnError)
@@ -24,7 +24,7 @@ func runHealthcheck(ctx context.Context, args []string, stderr io.Writer, getenv
 		}
 		return 1
 	}
-	target, err := healthURL(getenv("WOLBOT_LISTEN"), *ready)
+	target, err := healthURL(getenv("WOLBOT_ADMIN_LISTEN"), *ready)
 	if err != nil {
 		fmt.Fprintf(stderr, "wolbot healthcheck: %v\n", err)
 		return 1
@@ -51,15 +51,16 @@ func runHealthcheck(ctx context.Context, args []string, stderr io.Writer, getenv
 	return 0
 }
 
-// healthURL turns the listen address into one to call locally: ":8080" and "0.0.0.0:8080"
-// become 127.0.0.1:8080, "[::]:8080" becomes [::1]:8080; empty means :8080.
+// healthURL turns the admin listen address into one to call locally: ":9090" and
+// "0.0.0.0:9090" become 127.0.0.1:9090, "[::]:9090" becomes [::1]:9090; empty means
+// 127.0.0.1:9090.
 func healthURL(listen string, ready bool) (string, error) {
 	if listen == "" {
-		listen = ":8080"
+		listen = defaultAdminListen
 	}
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return "", fmt.Errorf("WOLBOT_LISTEN=%q: %w", listen, err)
+		return "", fmt.Errorf("WOLBOT_ADMIN_LISTEN=%q: %w", listen, err)
 	}
 	switch host {
 	case "", "0.0.0.0":

@@ -16,7 +16,7 @@ func TestHealthURL(t *testing.T) {
 		want   string
 		ok     bool
 	}{
-		{"", false, "http://127.0.0.1:8080/healthz", true},
+		{"", false, "http://127.0.0.1:9090/healthz", true},
 		{":9090", true, "http://127.0.0.1:9090/readyz", true},
 		{"0.0.0.0:8080", false, "http://127.0.0.1:8080/healthz", true},
 		{"[::]:8080", false, "http://[::1]:8080/healthz", true},
@@ -42,7 +42,7 @@ func TestHealthcheckCommand(t *testing.T) {
 		}
 	}))
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	vars := map[string]string{"WOLBOT_LISTEN": ":" + port}
+	vars := map[string]string{"WOLBOT_ADMIN_LISTEN": ":" + port}
 	check := func(args ...string) int {
 		var errs bytes.Buffer
 		return run(context.Background(), append([]string{"healthcheck"}, args...), nil, &bytes.Buffer{}, &errs, env(vars))

@@ -57,6 +57,9 @@ type config struct {
 	Channel    string
 	Locale     string
 	Listen     string // "" means: no listener (the console's default)
+	// AdminListen serves health and metrics; "" means 127.0.0.1:9090 with a platform, none
+	// for the console.
+	AdminListen string
 
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
 	ImpulseRate                                   float64
@@ -80,7 +83,7 @@ var settings = []setting{
 	{"REDIS_ADDRS", "redis-addrs", "", "Comma-separated Redis Cluster nodes, or Sentinel addresses with REDIS_MASTER_NAME; REDIS_URL then only supplies password, database and TLS."},
 	{"REDIS_MASTER_NAME", "redis-master-name", "", "Redis Sentinel: the master's name."},
 	{"WOLBOT_NAMESPACE", "namespace", "default", "Key namespace in Redis (wolbot:<namespace>:…), to share one Redis between installations."},
-	{"WOLBOT_ADMINS", "admins", "", "Comma-separated user names or ids of global admins (may steer every round)."},
+	{"WOLBOT_ADMINS", "admins", "", "Comma-separated user names or ids of global admins (may steer every round); names are resolved to ids at start-up."},
 	{"WOLBOT_LOG_LEVEL", "log-level", "info", "Log level: debug, info, warn, error. Logs go to stderr; no message contents at info."},
 	{"WOLBOT_TIMEZONE", "timezone", "Europe/Berlin", "Time zone of clock times shown in chat."},
 	{"WOLBOT_CONSOLE_CHANNEL", "console-channel", "allgemein", "Console: the channel a session starts in."},
@@ -93,9 +96,11 @@ var settings = []setting{
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
 	{"WOLBOT_RATE_LIMIT", "rate-limit", "", "Per-user flood limit: <commands>/<duration> as a burst that refills evenly (e.g. 20/4s, the default on Mattermost and Slack), or off. Empty on the console means off: a piped script is never cut short."},
 	{"WOLBOT_TIMER_CONCURRENCY", "timer-concurrency", "", "Timer handlers running at once per lane and replica: one number for every lane, or interactive=128,companion=32,bulk=32 (the defaults)."},
-	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
+	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for the platform callbacks (the address the platform reaches); :8080 when a platform is configured, none for the console unless set."},
+	{"WOLBOT_ADMIN_LISTEN", "admin-listen", "", "Internal HTTP listener for /healthz, /readyz and /metrics; " + defaultAdminListen + " when a platform is configured, none for the console unless set. Keep it off the public network."},
 	{"WOLBOT_PUBLIC_URL", "public-url", "", "Mattermost: the address at which Mattermost reaches wolbot (button callbacks)."},
 	{"WOLBOT_ACTION_SECRET", "action-secret", "", "Mattermost: key that signs button callbacks; empty derives one from MATTERMOST_TOKEN."},
+	{"WOLBOT_BUTTON_TTL", "button-ttl", "720h", "Mattermost: how long a button's signature is accepted after its post was made or last updated."},
 	{"MATTERMOST_URL", "mattermost-url", "", "Mattermost server URL; selects the Mattermost adapter."},
 	{"MATTERMOST_TOKEN", "mattermost-token", "", "Access token of the Mattermost bot account."},
 	{"MATTERMOST_COMMAND_TOKENS", "mattermost-command-tokens", "", "Comma-separated tokens of the Mattermost slash commands (wolbot mattermost setup prints them)."},
@@ -145,6 +150,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	cfg.Admins = splitList(*values["WOLBOT_ADMINS"])
 	cfg.Listen = *values["WOLBOT_LISTEN"]
+	cfg.AdminListen = *values["WOLBOT_ADMIN_LISTEN"]
 	cfg.Mattermost = mattermost.Options{
 		URL: *values["MATTERMOST_URL"], Token: *values["MATTERMOST_TOKEN"], PublicURL: *values["WOLBOT_PUBLIC_URL"],
 		CommandTokens: splitList(*values["MATTERMOST_COMMAND_TOKENS"]), ActionSecret: []byte(*values["WOLBOT_ACTION_SECRET"]),
@@ -154,6 +160,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		SigningSecret: *values["SLACK_SIGNING_SECRET"], APIURL: *values["SLACK_API_URL"],
 	}
 	var err error
+	if cfg.Mattermost.ButtonTTL, err = time.ParseDuration(*values["WOLBOT_BUTTON_TTL"]); err != nil || cfg.Mattermost.ButtonTTL <= 0 {
+		return config{}, fmt.Errorf("WOLBOT_BUTTON_TTL=%q: want a positive duration such as 720h", *values["WOLBOT_BUTTON_TTL"])
+	}
 	cfg.ImpulseSchedule = *values["WOLBOT_IMPULSE_SCHEDULE"]
 	cfg.ImpulseHolidays = *values["WOLBOT_IMPULSE_HOLIDAYS"]
 	cfg.ImpulsesDir = *values["WOLBOT_IMPULSES_DIR"]
@@ -243,6 +252,10 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	admins, err := resolveAdmins(ctx, chat, cfg.Admins, log)
+	if err != nil {
+		return err
+	}
 	timers := storage.NewTimers(store, storage.TimerOptions{Logger: log, Observer: m, LaneConcurrency: cfg.TimerConcurrency})
 	m.CollectPendingTimers(timers)
 	rateLimit := cfg.RateLimit
@@ -252,9 +265,9 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	log.Info().Int("interactive", timers.Concurrency(storage.LaneInteractive)).Int("companion", timers.Concurrency(storage.LaneCompanion)).
 		Int("bulk", timers.Concurrency(storage.LaneBulk)).Msg("timer lanes: handler slots")
 	// Admins hear by direct message when a timer is given up (see giveup.go).
-	timers.HandleGiveUp("", (&giveUpNotifier{store: store, chat: chat, admins: cfg.Admins}).notify)
+	timers.HandleGiveUp("", (&giveUpNotifier{store: store, chat: chat, admins: admins}).notify)
 	b := bot.New(bot.Options{
-		Store: store, Chat: chat, Admins: cfg.Admins, Logger: log, Observer: m, Location: cfg.Location,
+		Store: store, Chat: chat, Admins: admins, Logger: log, Observer: m, Location: cfg.Location,
 		RateLimit: rateLimit,
 	})
 	b.Handle("lc", leancoffee.New(leancoffee.Options{
@@ -295,29 +308,47 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 			log.Error().Err(err).Msg("timer loop stopped")
 		}
 	})
-	listen := cfg.Listen
-	if listen == "" && name != "console" {
-		listen = ":8080"
+	listen, adminListen := cfg.Listen, cfg.AdminListen
+	if name != "console" {
+		if listen == "" {
+			listen = ":8080"
+		}
+		if adminListen == "" {
+			adminListen = defaultAdminListen
+		}
 	}
-	var srv *http.Server
-	if listen != "" {
-		srv = newHTTPServer(listen, store, chat, b, m.Handler())
-		ln, err := net.Listen("tcp", listen)
+	var servers []*http.Server
+	for _, l := range []struct {
+		env, addr string
+		srv       func() *http.Server
+	}{
+		{"WOLBOT_LISTEN", listen, func() *http.Server { return newHTTPServer(listen, chat, b) }},
+		{"WOLBOT_ADMIN_LISTEN", adminListen, func() *http.Server { return newAdminServer(adminListen, store, chat, m.Handler()) }},
+	} {
+		if l.addr == "" {
+			continue
+		}
+		srv := l.srv()
+		ln, err := net.Listen("tcp", l.addr)
 		if err != nil {
+			for _, s := range servers {
+				_ = s.Close()
+			}
 			stopBackground()
 			wg.Wait()
-			return fmt.Errorf("WOLBOT_LISTEN=%q: %w", listen, err)
+			return fmt.Errorf("%s=%q: %w", l.env, l.addr, err)
 		}
-		log.Info().Str("addr", ln.Addr().String()).Msg("HTTP listener ready")
+		log.Info().Str("addr", ln.Addr().String()).Str("listener", l.env).Msg("HTTP listener ready")
+		servers = append(servers, srv)
 		wg.Go(func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error().Err(err).Msg("HTTP listener stopped")
+				log.Error().Err(err).Str("listener", l.env).Msg("HTTP listener stopped")
 			}
 		})
 	}
 	log.Info().Str("platform", name).Msg("wolbot ready")
 	err = chat.Run(ctx, b)
-	if srv != nil {
+	for _, srv := range servers {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			log.Warn().Err(err).Msg("HTTP listener did not shut down cleanly")

@@ -299,6 +299,7 @@ func TestConfiguration(t *testing.T) {
 		{"mattermost setup needs a team", []string{"mattermost", "setup"}, nil, 2, "--team is required"},
 		{"bad retention names the variable", nil, map[string]string{"WOLBOT_RETENTION": "bald"}, 2, "WOLBOT_RETENTION"},
 		{"bad wol week names the variable", nil, map[string]string{"WOLBOT_WOL_WEEK": "-1s"}, 2, "WOLBOT_WOL_WEEK"},
+		{"bad button ttl names the variable", nil, map[string]string{"WOLBOT_BUTTON_TTL": "0s"}, 2, "WOLBOT_BUTTON_TTL"},
 		{"bad impulse rate names the variable", nil, map[string]string{"WOLBOT_IMPULSE_RATE": "viel"}, 2, "WOLBOT_IMPULSE_RATE"},
 	}
 	for _, tt := range tests {

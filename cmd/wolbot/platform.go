@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/wolbot/wolbot/adapters/console"
 	"github.com/wolbot/wolbot/adapters/mattermost"
 	"github.com/wolbot/wolbot/adapters/slack"
-	"github.com/wolbot/wolbot/storage"
 )
 
 // platform is a chat adapter as main sees it: the outbound port plus its event loop.
@@ -69,32 +67,6 @@ func newPlatform(ctx context.Context, name string, cfg config, stdin io.Reader, 
 			In: stdin, Out: stdout, Err: stderr, Channel: cfg.Channel, Locale: cfg.Locale, Logger: log,
 		}), nil
 	}
-}
-
-// newHTTPServer serves health, readiness, metrics and the adapter's callbacks on WOLBOT_LISTEN.
-func newHTTPServer(listen string, store *storage.Store, p platform, h adapters.Handler, metricsHandler http.Handler) *http.Server {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metricsHandler)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := store.Client.Ping(ctx).Err(); err != nil {
-			http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		if c, ok := p.(connector); ok && !c.Connected() {
-			http.Error(w, "chat not connected", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	})
-	if rt, ok := p.(router); ok {
-		rt.Routes(mux, h)
-	}
-	return &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 }
 
 // runSubcommand handles "wolbot mattermost setup --team NAME", "wolbot circles match …",

@@ -88,24 +88,24 @@ func freeAddr(t *testing.T) string {
 }
 
 // TestSlackHTTPModeThroughMain starts wolbot as main does, configured for Slack in HTTP mode
-// against a local Web API: health endpoints answer, a signed /lc start posts the board.
+// against a local Web API: health endpoints answer on the admin listener, a signed /lc start posts the board.
 func TestSlackHTTPModeThroughMain(t *testing.T) {
 	store := redistest.Store(t)
 	api := &fakeSlack{calls: map[string][]url.Values{}}
 	apiSrv := httptest.NewServer(api)
 	defer apiSrv.Close()
-	addr := freeAddr(t)
+	addr, adminAddr := freeAddr(t), freeAddr(t)
 	const secret = "test-signing-secret"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	var stderr syncBuffer
 	go func() {
 		done <- run(ctx, nil, strings.NewReader(""), io.Discard, &stderr, env(withRedis(map[string]string{
-			"WOLBOT_NAMESPACE": store.NS, "WOLBOT_LISTEN": addr,
+			"WOLBOT_NAMESPACE": store.NS, "WOLBOT_LISTEN": addr, "WOLBOT_ADMIN_LISTEN": adminAddr,
 			"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": apiSrv.URL + "/api/",
 		})))
 	}()
-	base := "http://" + addr
+	base, admin := "http://"+addr, "http://"+adminAddr
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
@@ -115,21 +115,21 @@ func TestSlackHTTPModeThroughMain(t *testing.T) {
 		}
 	}
 	waitFor("healthz", func() bool {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(admin + "/healthz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	resp, err := http.Get(base + "/readyz")
+	resp, err := http.Get(admin + "/readyz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz: %v %v", resp, err)
 	}
 	resp.Body.Close()
 	scrape := func() string {
 		t.Helper()
-		resp, err := http.Get(base + "/metrics")
+		resp, err := http.Get(admin + "/metrics")
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("metrics: %v %v", resp, err)
 		}
