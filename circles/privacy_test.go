@@ -190,7 +190,7 @@ func (w *world) takePart() (impulseTitle string) {
 	t := w.t
 	// Lean Coffee, finished.
 	w.say("bernd", "team", "/lc start")
-	contains(t, w.say(annaName, "team", "/lc topic Beteiligung junger Menschen im Ausschuss"), "Nr. 1")
+	contains(t, w.say(annaName, "team", "/lc topic Beteiligung junger Menschen im Ausschuss"), "als #1 auf dem Board")
 	w.say("bernd", "team", "/lc topic Fachkräftegewinnung")
 	w.say("bernd", "team", "/lc next")
 	w.say(annaName, "team", "/lc vote 1")
@@ -206,7 +206,7 @@ func (w *world) takePart() (impulseTitle string) {
 
 	// Lean Coffee, running, moderated by anna.
 	w.say(annaName, "werkstatt", "/lc start")
-	contains(t, w.say(annaName, "werkstatt", "/lc topic Hilfeplanung mit Videokonferenz"), "Nr. 1")
+	contains(t, w.say(annaName, "werkstatt", "/lc topic Hilfeplanung mit Videokonferenz"), "als #1 auf dem Board")
 
 	// Impulses: subscribed, one received, rated; bernd rates the same impulse.
 	contains(t, w.say(annaName, "allgemein", "/impuls abo region=Rheinland"), "Kurzimpulse")

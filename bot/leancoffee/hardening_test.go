@@ -51,7 +51,7 @@ func TestWithdrawOwnTopic(t *testing.T) {
 	tests := []struct{ user, cmd, want string }{
 		{"anna", "/lc zurückziehen", "Nummer"},
 		{"anna", "/lc zurückziehen x", "Nummer"},
-		{"anna", "/lc zurückziehen 9", "Nr. 9"},
+		{"anna", "/lc zurückziehen 9", "#9 gibt es nicht"},
 		{"anna", "/lc zurückziehen 2", "nur Ihre eigenen"},
 		{"bob", "/lc withdraw 1", "nur Ihre eigenen"},
 		{"anna", "/lc zurückziehen 1", "zurückgezogen"},
@@ -63,7 +63,7 @@ func TestWithdrawOwnTopic(t *testing.T) {
 		t.Fatalf("%d topics after withdrawing one, want 2", r.Topics)
 	}
 	board := fx.lc.view(context.Background(), fx.lc.st.keys("test:t1:"+testChannel), fx.round(), "de").board().Text
-	if strings.Contains(board, "Erstes Thema") || !strings.Contains(board, "1. Zweites Thema") || !strings.Contains(board, "2. Drittes Thema") {
+	if strings.Contains(board, "Erstes Thema") || !strings.Contains(board, "**#1** Zweites Thema") || !strings.Contains(board, "**#2** Drittes Thema") {
 		t.Errorf("board after the withdrawal:\n%s", board)
 	}
 	// Anna's remaining topic is now no. 2.

@@ -54,7 +54,7 @@ func (f *Feature) withdraw(ctx context.Context, c call, args []string) error {
 	case "phase":
 		return c.reply(ctx, "err_withdraw_phase")
 	case "notopic":
-		return c.reply(ctx, "err_vote_notopic", "n", n, "count", res.Round.Topics)
+		return c.replyN(ctx, "err_vote_notopic", res.Round.Topics, "topic", n)
 	case "notown":
 		return c.reply(ctx, "err_withdraw_notown", "n", n)
 	default:

@@ -385,9 +385,9 @@ func TestDrillRedisRestartDuringRound(t *testing.T) {
 		}
 	}
 	say("UANNA", "start votes=3 timebox=2s thumbs=30s", "Ihre Runde läuft")
-	say("UBOB", "topic Jugendbeteiligung in der Planung", "Nr. 1")
-	say("UCARLA", "topic Kooperation mit Schulen", "Nr. 2")
-	say("UANNA", "topic Fachkräftemangel", "Nr. 3")
+	say("UBOB", "topic Jugendbeteiligung in der Planung", "als #1 auf dem Board")
+	say("UCARLA", "topic Kooperation mit Schulen", "als #2 auf dem Board")
+	say("UANNA", "topic Fachkräftemangel", "als #3 auf dem Board")
 	say("UANNA", "next", "")
 	eventually(t, 10*time.Second, "voting", func() bool { return countContaining(ws.posts(ch), "Die Abstimmung läuft") == 1 })
 	say("UANNA", "vote 1", "Ihr Punkt auf Thema 1")
