@@ -74,6 +74,7 @@ var subcommands = map[string]string{
 	"thumbs": "thumbs", "daumen": "thumbs",
 	"extend": "extend", "verlängern": "extend", "verlaengern": "extend",
 	"note": "note", "notiz": "note",
+	"action": "action", "aufgabe": "action",
 	"moderator": "moderator", "moderation": "moderator",
 	"status": "status", "stand": "status",
 	"end": "end", "ende": "end", "beenden": "end", "stop": "end",
@@ -165,6 +166,8 @@ func (f *Feature) serve(ctx context.Context, c call) error {
 		return f.thumbs(ctx, c, "", "", thumbWords[strings.ToLower(args[0])])
 	case "note":
 		return f.note(ctx, c, c.Rest(1))
+	case "action":
+		return f.action(ctx, c, args)
 	case "next", "extend", "end":
 		return f.steer(ctx, c, sub, "")
 	case "moderator":

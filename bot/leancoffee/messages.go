@@ -13,6 +13,8 @@ var msgs = bot.Catalog{
 			"- `/lc punkt <Nr.>` – einen Punkt auf ein Thema setzen; `/lc zurück <Nr.>` nimmt ihn zurück\n" +
 			"- `/lc daumen hoch|egal|runter` – am Ende einer Timebox: 👍 vertiefen, ✋ egal, 👎 weiter\n" +
 			"- `/lc notiz <Text>` – eine Notiz oder ein Ergebnis zum aktuellen Thema festhalten\n" +
+			"- `/lc aufgabe @name <Text>` – eine Aufgabe zum aktuellen Thema festhalten; @name erhält sie nach der Runde per Direktnachricht " +
+			"(`/lc aufgabe löschen <Nr.>` streicht sie: wer sie eingetragen hat oder die Moderation)\n" +
 			"- `/lc stand` – zeigt, wo die Runde steht\n" +
 			"- `/lc sprache en` – answers in English\n\n" +
 			"**Für die Moderation** (wer die Runde gestartet hat, oder Admins)\n" +
@@ -158,6 +160,38 @@ var msgs = bot.Catalog{
 		"opt_bad_pertopic_dots": "Jede Person hat {dots}, auf ein Thema passen also nicht {value}. Bitte wählen Sie `{name}=` höchstens {max} – oder geben Sie mit `stimmen=` mehr Punkte.",
 		"opt_bad_warn":          "„{value}“ passt nicht als Vorwarnzeit – bitte zwischen 1 Sekunde und 2 Stunden, zum Beispiel `warnung=1m`, oder `warnung=0` für keine Warnung.",
 		"opt_bad_thumbs":        "„{value}“ passt nicht als Dauer der Daumen-Abstimmung – bitte zwischen 1 Sekunde und 10 Minuten, zum Beispiel `daumen=1m`.",
+
+		"sum_action":            "    - ☑️ Aufgabe für {owner}: {text}",
+		"reply_action":          "Aufgabe Nr. {item} für {owner} zu Thema #{topic} ist festgehalten. {owner} erhält sie nach der Runde per Direktnachricht.",
+		"reply_action_removed":  "Aufgabe Nr. {item} ist gestrichen.",
+		"err_action_arg":        "Bitte nennen Sie zuerst, wer die Aufgabe übernimmt, und dann die Aufgabe, zum Beispiel: `/lc aufgabe @bob Einladung an die Schulverwaltung schicken`.",
+		"err_action_empty":      "Bitte schreiben Sie die Aufgabe hinter den Namen, zum Beispiel: `/lc aufgabe @bob Einladung an die Schulverwaltung schicken`.",
+		"err_action_long":       "Ihre Aufgabe hat {len} Zeichen – bitte höchstens {max}.",
+		"err_action_unknown":    "„{name}“ kann ich nicht finden. Bitte prüfen Sie den Namen – Aufgaben gehen an Personen in diesem Chat.",
+		"err_action_bot":        "„{name}“ ist ein Bot und kann keine Aufgabe übernehmen. Bitte nennen Sie eine Person.",
+		"err_action_phase":      "Aufgaben gehören zu einem Thema in der Diskussion; gerade wird keines besprochen.",
+		"err_actions_full":      "Für diese Runde sind schon {max} Aufgaben festgehalten – mehr passen nicht hinein.",
+		"err_action_remove_arg": "Bitte nennen Sie die Nummer der Aufgabe, zum Beispiel: `/lc aufgabe löschen 2`.",
+		"err_action_none":       "Eine Aufgabe Nr. {item} gibt es in dieser Runde nicht.",
+		"err_action_not_yours":  "Aufgabe Nr. {item} kann nur streichen, wer sie eingetragen hat, die Moderation ({mod}) oder ein:e Admin.",
+		"dm_actions.one":        "☕ **Ihre Aufgabe aus der Lean-Coffee-Runde vom {date}** im Kanal `{channel}`:",
+		"dm_actions.other":      "☕ **Ihre {n} Aufgaben aus der Lean-Coffee-Runde vom {date}** im Kanal `{channel}`:",
+		"dm_action":             "- {text} – zu #{topic} „{topictext}“ _(eingetragen von {author})_",
+
+		"md_title":         "# Lean Coffee {channel} – {date}",
+		"md_meta_mod":      "- Moderation: {mod}",
+		"md_meta_time":     "- Zeit: {from}–{to} Uhr ({dur})",
+		"md_meta_people":   "- Teilnehmende: {people}",
+		"md_no_topics":     "Es wurden keine Themen eingebracht.",
+		"md_topic":         "## #{n} {text}",
+		"md_votes":         "- Punkte: {votes}",
+		"md_spent":         "- Besprochen: {spent}",
+		"md_spent_ext":     "- Besprochen: {spent} ({ext})",
+		"md_not_discussed": "- Nicht besprochen",
+		"md_notes":         "### Notizen",
+		"md_note":          "- {text} ({author})",
+		"md_actions":       "### Aufgaben",
+		"md_action":        "- [ ] {owner}: {text}",
 	},
 	"en": {
 		"describe": "Lean Coffee: collect topics, dot-vote, discuss in timeboxes (`/lc help`)",
@@ -168,6 +202,8 @@ var msgs = bot.Catalog{
 			"- `/lc vote <no.>` – put a dot on a topic; `/lc unvote <no.>` takes it back\n" +
 			"- `/lc thumbs up|side|down` – when a timebox ends: 👍 go deeper, ✋ either way, 👎 move on\n" +
 			"- `/lc note <text>` – record a note or outcome for the current topic\n" +
+			"- `/lc action @name <text>` – record an action item for the current topic; @name gets it by direct message after the round " +
+			"(`/lc action remove <no.>` strikes it out: whoever recorded it or the moderator)\n" +
 			"- `/lc status` – shows where the round stands\n" +
 			"- `/lc lang de` – antwortet auf Deutsch\n\n" +
 			"**For the moderator** (whoever started the round, or admins)\n" +
@@ -313,5 +349,37 @@ var msgs = bot.Catalog{
 		"opt_bad_pertopic_dots": "Everyone has {dots}, so {value} cannot go on one topic. Please choose `{name}=` at most {max} – or give more dots with `votes=`.",
 		"opt_bad_warn":          "“{value}” doesn't work as a warning time – please between 1 second and 2 hours, for example `warn=1m`, or `warn=0` for no warning.",
 		"opt_bad_thumbs":        "“{value}” doesn't work as the thumbs vote's duration – please between 1 second and 10 minutes, for example `thumbs=1m`.",
+
+		"sum_action":            "    - ☑️ Action item for {owner}: {text}",
+		"reply_action":          "Action item no. {item} for {owner} on topic #{topic} is recorded. {owner} gets it by direct message after the round.",
+		"reply_action_removed":  "Action item no. {item} is struck out.",
+		"err_action_arg":        "Please name who takes the item on first, then the item, for example: `/lc action @bob Send the invitation to the school administration`.",
+		"err_action_empty":      "Please write the item after the name, for example: `/lc action @bob Send the invitation to the school administration`.",
+		"err_action_long":       "Your action item has {len} characters – {max} at most, please.",
+		"err_action_unknown":    "I can't find anyone called “{name}” – please check the name. Action items go to people in this chat.",
+		"err_action_bot":        "“{name}” is a bot and cannot take on an action item. Please name a person.",
+		"err_action_phase":      "Action items belong to a topic under discussion; none is being discussed right now.",
+		"err_actions_full":      "This round already holds {max} action items – no more fit in.",
+		"err_action_remove_arg": "Please give the item's number, for example: `/lc action remove 2`.",
+		"err_action_none":       "There is no action item no. {item} in this round.",
+		"err_action_not_yours":  "Action item no. {item} can be struck out only by whoever recorded it, the moderator ({mod}) or an admin.",
+		"dm_actions.one":        "☕ **Your action item from the Lean Coffee round of {date}** in channel `{channel}`:",
+		"dm_actions.other":      "☕ **Your {n} action items from the Lean Coffee round of {date}** in channel `{channel}`:",
+		"dm_action":             "- {text} – on #{topic} “{topictext}” _(recorded by {author})_",
+
+		"md_title":         "# Lean Coffee {channel} – {date}",
+		"md_meta_mod":      "- Moderator: {mod}",
+		"md_meta_time":     "- Time: {from}–{to} ({dur})",
+		"md_meta_people":   "- Participants: {people}",
+		"md_no_topics":     "No topics were proposed.",
+		"md_topic":         "## #{n} {text}",
+		"md_votes":         "- Dots: {votes}",
+		"md_spent":         "- Discussed: {spent}",
+		"md_spent_ext":     "- Discussed: {spent} ({ext})",
+		"md_not_discussed": "- Not discussed",
+		"md_notes":         "### Notes",
+		"md_note":          "- {text} ({author})",
+		"md_actions":       "### Action items",
+		"md_action":        "- [ ] {owner}: {text}",
 	},
 }

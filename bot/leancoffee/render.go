@@ -161,7 +161,7 @@ func (v view) order() []int {
 
 // summary renders the minutes: all topics in vote order, discussed or not, with dots, time
 // and notes.
-func (v view) summary(notes []storedNote, people int) adapters.Message {
+func (v view) summary(notes []storedNote, actions []storedAction, people int) adapters.Message {
 	r := v.r
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
@@ -176,6 +176,10 @@ func (v view) summary(notes []storedNote, people int) adapters.Message {
 	for _, n := range notes {
 		byTopic[n.Topic] = append(byTopic[n.Topic], n)
 	}
+	actionsOf := map[int][]storedAction{}
+	for _, a := range liveActions(actions) {
+		actionsOf[a.Topic] = append(actionsOf[a.Topic], a)
+	}
 	for _, n := range v.order() {
 		args := []any{"n", n, "text", v.topicText(n), "votes", v.dots(r.Votes[n]), "spent", v.dur(r.Spent[n])}
 		switch {
@@ -188,6 +192,9 @@ func (v view) summary(notes []storedNote, people int) adapters.Message {
 		}
 		for _, note := range byTopic[n] {
 			line(v.t("sum_note", "text", adapters.Escape(note.Text), "author", authorName(v.lang, note.AuthorName, note.Anon)))
+		}
+		for _, a := range actionsOf[n] {
+			line(v.t("sum_action", "text", adapters.Escape(a.Text), "owner", a.ownerName(v.lang)))
 		}
 	}
 	line("")

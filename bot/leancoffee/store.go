@@ -26,6 +26,8 @@ import (
 //	wolbot:<ns>:lc:{<channel key>}:stats    HASH    "t:<n>" → ms discussed; "x:<n>" → extensions
 //	wolbot:<ns>:lc:{<channel key>}:thumbs   HASH    user → up|side|down for the open thumbs vote
 //	wolbot:<ns>:lc:{<channel key>}:notes    LIST    "<topic>|<JSON storedNote>"
+//	wolbot:<ns>:lc:{<channel key>}:actions  LIST    "<topic>|<JSON storedAction>"; item n is entry n-1
+//	wolbot:<ns>:lc:{<channel key>}:actsent  SET     owners whose action items have gone out by DM
 //	wolbot:<ns>:seen:{<channel key>}:<id>   STRING  event dedupe, shared with the router
 //	wolbot:<ns>:lc:user:{<platform>:<user>}:rounds  SET  channel keys of the rounds the user
 //	                                                took part in: the index that finds a person's
@@ -48,10 +50,11 @@ const DefaultRetention = 30 * 24 * time.Hour
 type keys struct {
 	chanKey                                                     string
 	round, votes, stats, thumbs, topics, ballots, people, notes string
+	actions, actsent                                            string
 }
 
 func (k keys) all() []string {
-	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes}
+	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes, k.actions, k.actsent}
 }
 
 // storedTopic and storedNote carry their author so the board can name them and a person's
@@ -97,16 +100,17 @@ func (st *store) keys(chanKey string) keys {
 		chanKey: chanKey,
 		round:   p + "round", votes: p + "votes", stats: p + "stats", thumbs: p + "thumbs",
 		topics: p + "topics", ballots: p + "ballots", people: p + "people", notes: p + "notes",
+		actions: p + "actions", actsent: p + "actsent",
 	}
 }
 
-// scriptKeys is the fixed KEYS layout every script gets; the last one is the dedupe key (or the
-// round key again when the router has already deduped).
+// scriptKeys is the fixed KEYS layout every script gets; KEYS[9] is the dedupe key (or the
+// round key again when the router has already deduped), KEYS[10] the action items.
 func (st *store) scriptKeys(k keys, dedupeKey string) []string {
 	if dedupeKey == "" {
 		dedupeKey = k.round
 	}
-	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes, dedupeKey}
+	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes, dedupeKey, k.actions}
 }
 
 // luaPrelude is shared by all scripts. ARGV[1] is "1" when the script must record the event id
