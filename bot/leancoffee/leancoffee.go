@@ -75,6 +75,7 @@ var subcommands = map[string]string{
 	"extend": "extend", "verlängern": "extend", "verlaengern": "extend",
 	"note": "note", "notiz": "note",
 	"action": "action", "aufgabe": "action",
+	"merge": "merge", "zusammenführen": "merge", "zusammenfuehren": "merge",
 	"moderator": "moderator", "moderation": "moderator",
 	"status": "status", "stand": "status",
 	"end": "end", "ende": "end", "beenden": "end", "stop": "end",
@@ -168,6 +169,8 @@ func (f *Feature) serve(ctx context.Context, c call) error {
 		return f.note(ctx, c, c.Rest(1))
 	case "action":
 		return f.action(ctx, c, args)
+	case "merge":
+		return f.merge(ctx, c, args)
 	case "next", "extend", "end":
 		return f.steer(ctx, c, sub, "")
 	case "moderator":
@@ -331,6 +334,8 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 		return c.replyN(ctx, "err_vote_topiclimit", r.PerTopic)
 	case "novote":
 		return c.reply(ctx, "err_unvote_none", "n", n)
+	case "merged":
+		return c.reply(ctx, "err_vote_merged", "n", n, "into", res.Extra)
 	default:
 		return f.scriptRefusal(ctx, c, res.Status)
 	}

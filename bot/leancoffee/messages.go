@@ -22,6 +22,7 @@ var msgs = bot.Catalog{
 			"(Zeiten wie `8m`, `90s`, `8min`; Verlängerungen werden kürzer oder bleiben gleich; `warnung=` sagt so lange vor dem Ende einer Timebox Bescheid, `warnung=0` nie)\n" +
 			"- `/lc weiter` – weiter: Sammeln → Abstimmung → erstes Thema → nächstes Thema\n" +
 			"- `/lc verlängern` – das aktuelle Thema verlängern\n" +
+			"- `/lc zusammenführen <Nr.> <Nr.>` – doppelte Themen zusammenführen, solange gesammelt oder abgestimmt wird: das zweite geht im ersten auf, die Punkte wandern mit\n" +
 			"- `/lc moderation @name` – die Moderation übergeben (wer sie abgegeben hat, kann sie zurückholen)\n" +
 			"- `/lc ende` – die Runde beenden und die Zusammenfassung posten",
 
@@ -192,6 +193,17 @@ var msgs = bot.Catalog{
 		"md_note":          "- {text} ({author})",
 		"md_actions":       "### Aufgaben",
 		"md_action":        "- [ ] {owner}: {text}",
+
+		"err_vote_merged":           "Thema #{n} ist in Thema #{into} aufgegangen – bitte setzen Sie Ihren Punkt dort.",
+		"err_merge_arg":             "Bitte nennen Sie zwei Themennummern: erst das Thema, das bleibt, dann das, das darin aufgeht, zum Beispiel: `/lc zusammenführen 2 5`.",
+		"err_merge_phase":           "Themen zusammenführen geht nur, solange gesammelt oder abgestimmt wird. Gerade ist: {phase}.",
+		"err_merge_notopic.one":     "Diese Nummern passen nicht – auf dem Board steht nur 1 Thema.",
+		"err_merge_notopic.other":   "Diese Nummern passen nicht – es gibt die Themen 1 bis {n}.",
+		"err_merge_same":            "Thema #{topic} lässt sich nicht mit sich selbst zusammenführen – bitte nennen Sie zwei verschiedene Themen.",
+		"err_merge_gone":            "Thema #{topic} ist schon in einem anderen Thema aufgegangen. Das Board zeigt, welche Themen es noch gibt.",
+		"ann_merged":                "🔗 Thema #{drop} ist jetzt Teil von Thema #{keep}: Die Texte stehen zusammen, die Punkte sind mitgewandert.",
+		"ann_merged_returned.one":   "Wer auf beiden Themen Punkte hatte, behält auf #{keep} höchstens so viele, wie pro Thema erlaubt sind ({max}): 1 Punkt ging zurück ({people}) und kann neu gesetzt werden.",
+		"ann_merged_returned.other": "Wer auf beiden Themen Punkte hatte, behält auf #{keep} höchstens so viele, wie pro Thema erlaubt sind ({max}): {n} Punkte gingen zurück ({people}) und können neu gesetzt werden.",
 	},
 	"en": {
 		"describe": "Lean Coffee: collect topics, dot-vote, discuss in timeboxes (`/lc help`)",
@@ -211,6 +223,7 @@ var msgs = bot.Catalog{
 			"(durations like `8m`, `90s`, `8min`; extensions get shorter or stay the same; `warn=` gives notice that long before a timebox ends, `warn=0` never)\n" +
 			"- `/lc next` – move on: collecting → voting → first topic → next topic\n" +
 			"- `/lc extend` – give the current topic more time\n" +
+			"- `/lc merge <no.> <no.>` – merge duplicate topics while topics are collected or voted on: the second becomes part of the first, its dots move along\n" +
 			"- `/lc moderator @name` – hand over moderation\n" +
 			"- `/lc end` – end the round and post the summary",
 
@@ -381,5 +394,16 @@ var msgs = bot.Catalog{
 		"md_note":          "- {text} ({author})",
 		"md_actions":       "### Action items",
 		"md_action":        "- [ ] {owner}: {text}",
+
+		"err_vote_merged":           "Topic #{n} has been merged into topic #{into} – please place your dot there.",
+		"err_merge_arg":             "Please give two topic numbers: first the topic that stays, then the one merged into it, for example: `/lc merge 2 5`.",
+		"err_merge_phase":           "Topics can only be merged while topics are collected or voted on. Right now: {phase}.",
+		"err_merge_notopic.one":     "These numbers don't fit – the board has only 1 topic.",
+		"err_merge_notopic.other":   "These numbers don't fit – there are topics 1 to {n}.",
+		"err_merge_same":            "Topic #{topic} cannot be merged with itself – please give two different topics.",
+		"err_merge_gone":            "Topic #{topic} has already been merged into another topic. The board shows which topics are left.",
+		"ann_merged":                "🔗 Topic #{drop} is now part of topic #{keep}: the texts stand together, and the dots have moved along.",
+		"ann_merged_returned.one":   "Whoever had dots on both keeps no more on #{keep} than one topic may get ({max}): 1 dot went back ({people}) and can be placed again.",
+		"ann_merged_returned.other": "Whoever had dots on both keeps no more on #{keep} than one topic may get ({max}): {n} dots went back ({people}) and can be placed again.",
 	},
 }

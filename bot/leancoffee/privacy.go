@@ -109,7 +109,11 @@ func (st *store) reindexEnded(ctx context.Context, k keys, r *Round, more []stri
 	}
 }
 
-func topicCacheKey(r *Round) string { return r.ID + ":" + strconv.FormatInt(r.Anon, 10) }
+// topicCacheKey names a round's topics in the cache. Topics change only when a person's data
+// is anonymised (Anon) or topics are merged (Merged grows), so both are part of the key.
+func topicCacheKey(r *Round) string {
+	return r.ID + ":" + strconv.FormatInt(r.Anon, 10) + ":" + strconv.Itoa(len(r.Merged))
+}
 
 // authorName renders a topic's or note's author, which the texts put in parentheses: the
 // handle, or the anonymous marker without its own parentheses ("_(anonym)_").
@@ -437,7 +441,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			if json.Unmarshal([]byte(js), &t) != nil || t.Anon || t.Author != u.User {
 				continue
 			}
-			out, err := json.Marshal(storedTopic{Text: t.Text, Anon: true})
+			out, err := json.Marshal(storedTopic{Text: t.Text, Anon: true, Into: t.Into})
 			if err != nil {
 				return err
 			}

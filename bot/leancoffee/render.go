@@ -1,6 +1,7 @@
 package leancoffee
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,9 @@ func (v view) board() adapters.Message {
 			line(v.t("board_no_topics"))
 		}
 		for n := 1; n <= r.Topics; n++ {
+			if slices.Contains(r.Merged, n) {
+				continue
+			}
 			line(v.t("board_topic_collect", "n", n, "text", v.topicText(n), "author", v.author(n)))
 		}
 		line("")
@@ -103,6 +107,9 @@ func (v view) board() adapters.Message {
 		buttons = append(buttons, button("lc.next", v.t("btn_start_voting"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary))
 	case PhaseVoting:
 		for n := 1; n <= r.Topics; n++ {
+			if slices.Contains(r.Merged, n) {
+				continue
+			}
 			line(v.t("board_topic_votes", "n", n, "text", v.topicText(n), "votes", v.dots(r.Votes[n])))
 			buttons = append(buttons, button("lc.vote", v.t("btn_vote", "n", n), r.ID+":"+strconv.Itoa(n),
 				v.t("cmd_vote", "n", n), adapters.StyleDefault))
@@ -153,10 +160,10 @@ func (v view) orderedTopics(line func(string)) {
 
 // order is the discussion order, or the vote order when discussion never started.
 func (v view) order() []int {
-	if len(v.r.Order) == v.r.Topics && v.r.Topics > 0 {
+	if len(v.r.Order) > 0 {
 		return v.r.Order
 	}
-	return discussionOrder(v.r.Topics, v.r.Votes)
+	return discussionOrder(v.r.Topics, v.r.Votes, v.r.Merged)
 }
 
 // summary renders the minutes: all topics in vote order, discussed or not, with dots, time

@@ -64,6 +64,7 @@ type storedTopic struct {
 	AuthorName string `json:"n"`
 	Text       string `json:"t"`
 	Anon       bool   `json:"x,omitempty"`
+	Into       int    `json:"m,omitempty"` // merged into this topic (merge.go); off the board
 }
 
 type storedNote struct {
@@ -172,10 +173,13 @@ return snap('ok', n, redis.call('HINCRBY', KEYS[1], 'ver', 1), mver)
 
 // voteScript puts (ARGV[7] = "1") or takes back (ARGV[7] = "-1") one dot of user ARGV[5] on
 // topic ARGV[6], within the person's limits. Extra of 'ok' is the dots the user has used.
-var voteScript = redis.NewScript(prelude("dots", "pertopic", "topics") + `
+var voteScript = redis.NewScript(prelude("dots", "pertopic", "topics", "merged") + `
 if r[2] ~= 'voting' then return snap('phase') end
 local n = tonumber(ARGV[6])
 if not n or n < 1 or n > tonumber(r[6] or '0') then return snap('notopic') end
+if ARGV[7] == '1' and string.find(',' .. (r[7] or '') .. ',', ',' .. n .. ',', 1, true) then
+  return snap('merged', cjson.decode(redis.call('HGET', KEYS[5], n)).m)
+end
 local user, ballot = ARGV[5], ARGV[5] .. '|' .. ARGV[6]
 local b = redis.call('HMGET', KEYS[6], user, ballot)
 local used, mine = tonumber(b[1] or '0'), tonumber(b[2] or '0')
@@ -542,7 +546,7 @@ func encodeRound(r *Round) map[string]any {
 		"cur": r.Cur, "topic": r.Topic, "extused": r.ExtUsed, "stage": string(r.Stage), "seq": r.Seq,
 		"due": ms(r.Due), "tstart": ms(r.TopicStart), "started": ms(r.Started), "ended": ms(r.Ended),
 		"ver": r.Ver, "mver": r.MVer, "announced": r.Announced, "anon": r.Anon,
-		"warn": r.Warning.Milliseconds(), "warned": r.Warned,
+		"warn": r.Warning.Milliseconds(), "warned": r.Warned, "merged": joinInts(r.Merged),
 	}
 }
 
@@ -562,8 +566,8 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 		ExtUsed: d.int("extused"), Seq: d.int64("seq"), Due: d.time("due"),
 		TopicStart: d.time("tstart"), Started: d.time("started"), Ended: d.time("ended"),
 		Ver: d.int64("ver"), MVer: d.int64("mver"), Announced: d.int64("announced"), Anon: d.int64("anon"),
-		Warned: d.int64("warned"),
-		Votes:  decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
+		Warned: d.int64("warned"), Merged: d.ints("merged"),
+		Votes: decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
 	}
 	for f, v := range stats {
 		kind, num, _ := strings.Cut(f, ":")
