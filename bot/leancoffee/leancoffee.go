@@ -58,6 +58,8 @@ func New(opts Options) *Feature {
 	}
 	opts.Timers.Handle(TimerKind, f.onTimer)
 	opts.Timers.Handle(WarningKind, f.onWarning)
+	opts.Timers.Handle(RemindKind, f.onRemind)
+	opts.Timers.Handle(BeginKind, f.onBegin)
 	return f
 }
 
@@ -219,13 +221,25 @@ func newRoundID() string {
 }
 
 func (f *Feature) start(ctx context.Context, c call, args []string) error {
-	settings, err := ParseSettings(args)
-	var oe *optionError
-	if errors.As(err, &oe) {
+	args, plan, oe := splitPlan(args)
+	var err error
+	if oe == nil {
+		var settings Settings
+		settings, err = ParseSettings(args)
+		if err == nil {
+			return f.startWith(ctx, c, settings, plan)
+		}
+	}
+	if oe != nil || errors.As(err, &oe) {
 		lang := c.Lang(ctx)
 		return c.reply(ctx, oe.key, "name", adapters.Escape(oe.name), "value", adapters.Escape(oe.value),
 			"max", oe.dots, "dots", msgs.N(lang, "dots", oe.dots))
 	}
+	return err
+}
+
+// startWith opens a round with settings, now or planned ahead.
+func (f *Feature) startWith(ctx context.Context, c call, settings Settings, p plan) error {
 	now := f.now()
 	r := &Round{
 		ID: newRoundID(), Channel: c.Event.Channel, Phase: PhaseCollecting,
@@ -233,21 +247,56 @@ func (f *Feature) start(ctx context.Context, c call, args []string) error {
 		Started: now, Ver: 1,
 		Votes: map[int]int{}, Spent: map[int]time.Duration{}, ExtCount: map[int]int{},
 	}
+	var timers []storage.Timer
+	if p.begin != "" {
+		begin, err := ParseBegin(p.begin, now, f.loc)
+		if err != nil {
+			return c.beginRefusal(ctx, err, p, p.begin, f)
+		}
+		r.Begin, r.Open = begin, p.votingNow
+		if p.votingNow {
+			r.Phase = PhaseVoting
+		}
+		if timers, err = f.planTimers(c.k, r); err != nil {
+			return err
+		}
+	}
 	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
 		return err
 	}
+	// The timers go in before the round: should the process die in between, they find no
+	// round of theirs and do nothing, while a round is never left without them.
+	if err := f.timers.ScheduleMany(ctx, timers); err != nil {
+		return fmt.Errorf("leancoffee: schedule planned round: %w", err)
+	}
 	got, err := f.st.create(ctx, c.k, r)
+	if err != nil {
+		for _, t := range timers {
+			if cerr := f.timers.Cancel(ctx, t.ID); cerr != nil {
+				f.log.Warn().Err(cerr).Str("timer", t.ID).Msg("could not cancel the timer of a round not created")
+			}
+		}
+	}
 	if errors.Is(err, errActive) {
 		return c.reply(ctx, "err_active", "mod", modName(c.Lang(ctx), got))
 	}
 	if err != nil {
 		return err
 	}
-	c.Log.Info().Str("round", r.ID).Int("dots", settings.Dots).Dur("timebox", settings.Timebox).Msg("lean coffee round started")
+	c.Log.Info().Str("round", r.ID).Int("dots", settings.Dots).Dur("timebox", settings.Timebox).
+		Bool("planned", !r.Begin.IsZero()).Msg("lean coffee round started")
 	if err := f.showBoard(ctx, c.k, r); err != nil {
 		return err
 	}
-	return c.reply(ctx, "reply_started")
+	if r.Begin.IsZero() {
+		return c.reply(ctx, "reply_started")
+	}
+	key := "reply_planned"
+	if r.Open {
+		key = "reply_planned_voting"
+	}
+	lang := c.Lang(ctx)
+	return c.reply(ctx, key, "when", bot.FormatDayTime(lang, r.Begin.In(f.loc)), "lead", (view{lang: lang}).dur(RemindBefore))
 }
 
 func (f *Feature) addTopic(ctx context.Context, c call, text string) error {

@@ -20,6 +20,8 @@ var msgs = bot.Catalog{
 			"**Für die Moderation** (wer die Runde gestartet hat, oder Admins)\n" +
 			"- `/lc start [stimmen=3] [zeit=8m] [verlängerung=4m,2m] [prothema=3] [daumen=1m] [warnung=1m]` – eine Runde starten " +
 			"(Zeiten wie `8m`, `90s`, `8min`; Verlängerungen werden kürzer oder bleiben gleich; `warnung=` sagt so lange vor dem Ende einer Timebox Bescheid, `warnung=0` nie)\n" +
+			"- `/lc start beginn=10.12.2026 14:00 [abstimmung=sofort]` – eine Runde im Voraus planen (auch `beginn=10.12. 14:00`, `beginn=morgen 9:00`; höchstens 28 Tage voraus): " +
+			"Themen – mit `abstimmung=sofort` auch Punkte – werden bis zum Beginn gesammelt, 10 Minuten vorher erinnere ich den Kanal, zum Beginn geht es mit `/lc weiter` los\n" +
 			"- `/lc weiter` – weiter: Sammeln → Abstimmung → erstes Thema → nächstes Thema\n" +
 			"- `/lc verlängern` – das aktuelle Thema verlängern\n" +
 			"- `/lc zusammenführen <Nr.> <Nr.>` – doppelte Themen zusammenführen, solange gesammelt oder abgestimmt wird: das zweite geht im ersten auf, die Punkte wandern mit\n" +
@@ -204,6 +206,24 @@ var msgs = bot.Catalog{
 		"ann_merged":                "🔗 Thema #{drop} ist jetzt Teil von Thema #{keep}: Die Texte stehen zusammen, die Punkte sind mitgewandert.",
 		"ann_merged_returned.one":   "Wer auf beiden Themen Punkte hatte, behält auf #{keep} höchstens so viele, wie pro Thema erlaubt sind ({max}): 1 Punkt ging zurück ({people}) und kann neu gesetzt werden.",
 		"ann_merged_returned.other": "Wer auf beiden Themen Punkte hatte, behält auf #{keep} höchstens so viele, wie pro Thema erlaubt sind ({max}): {n} Punkte gingen zurück ({people}) und können neu gesetzt werden.",
+
+		"reply_planned":              "Ihre Runde ist angelegt und beginnt am {when}. Bis dahin können alle Themen einbringen: `/lc thema <Ihr Thema>`. {lead} vorher erinnere ich den Kanal, zum Beginn sage ich Bescheid – dann starten Sie mit `/lc weiter` die Abstimmung.",
+		"reply_planned_voting":       "Ihre Runde ist angelegt und beginnt am {when}. Bis dahin können alle Themen einbringen (`/lc thema <Ihr Thema>`) und schon ihre Punkte setzen (`/lc punkt <Nr.>`). {lead} vorher erinnere ich den Kanal, zum Beginn sage ich Bescheid – dann starten Sie mit `/lc weiter` die Diskussion.",
+		"board_begin":                "📅 Beginn: {when}",
+		"board_hint_open":            "Themen können Sie weiterhin einbringen: `/lc thema <Ihr Thema>`.",
+		"ann_remind.one":             "⏰ In {dur}, um {clock}, beginnt hier die Lean-Coffee-Runde, moderiert von {mod}. Bisher steht 1 Thema auf dem Board – bringen Sie gern noch Ihres ein: `/lc thema <Ihr Thema>`.",
+		"ann_remind.other":           "⏰ In {dur}, um {clock}, beginnt hier die Lean-Coffee-Runde, moderiert von {mod}. Bisher stehen {n} Themen auf dem Board – bringen Sie gern noch Ihres ein: `/lc thema <Ihr Thema>`.",
+		"ann_remind_vote":            "Ihre Punkte können Sie schon jetzt setzen: `/lc punkt <Nr.>`.",
+		"ann_begin_collecting.one":   "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit 1 Thema auf dem Board. {mod}, mit `/lc weiter` starten Sie die Abstimmung.",
+		"ann_begin_collecting.other": "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit {n} Themen auf dem Board. {mod}, mit `/lc weiter` starten Sie die Abstimmung.",
+		"ann_begin_voting.one":       "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit 1 Thema auf dem Board. {mod}, mit `/lc weiter` starten Sie die Diskussion.",
+		"ann_begin_voting.other":     "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit {n} Themen auf dem Board. {mod}, mit `/lc weiter` starten Sie die Diskussion.",
+		"err_begin_bad":              "„{value}“ kann ich als Beginn nicht lesen. Bitte zum Beispiel `{name}=10.12.2026 14:00`, `{name}=10.12. 14:00` oder `{name}=morgen 9:00` (Uhrzeit in deutscher Zeit).",
+		"err_begin_past":             "„{value}“ liegt in der Vergangenheit – jetzt ist {now}. Bitte wählen Sie einen Beginn in der Zukunft.",
+		"err_begin_far.one":          "„{value}“ liegt zu weit voraus – eine Runde lässt sich höchstens 1 Tag im Voraus planen.",
+		"err_begin_far.other":        "„{value}“ liegt zu weit voraus – eine Runde lässt sich höchstens {n} Tage im Voraus planen.",
+		"opt_bad_voting":             "„{value}“ passt nicht für `{name}=` – bitte `{name}=sofort` (Punkte schon vor dem Beginn) oder `{name}=später`.",
+		"opt_voting_needs_begin":     "`abstimmung=sofort` gibt es für Runden, die später beginnen: zusammen mit `beginn=<Datum Uhrzeit>`. Ohne Beginn starten Sie die Abstimmung mit `/lc weiter`.",
 	},
 	"en": {
 		"describe": "Lean Coffee: collect topics, dot-vote, discuss in timeboxes (`/lc help`)",
@@ -221,6 +241,8 @@ var msgs = bot.Catalog{
 			"**For the moderator** (whoever started the round, or admins)\n" +
 			"- `/lc start [votes=3] [timebox=8m] [extensions=4m,2m] [pertopic=3] [thumbs=1m] [warn=1m]` – start a round " +
 			"(durations like `8m`, `90s`, `8min`; extensions get shorter or stay the same; `warn=` gives notice that long before a timebox ends, `warn=0` never)\n" +
+			"- `/lc start begin=2026-12-10 14:00 [voting=now]` – plan a round ahead (also `begin=10.12. 14:00`, `begin=tomorrow 9:00`; at most 28 days ahead): " +
+			"topics – with `voting=now` dots too – are collected until the start, I remind the channel 10 minutes before, and at the start `/lc next` gets going\n" +
 			"- `/lc next` – move on: collecting → voting → first topic → next topic\n" +
 			"- `/lc extend` – give the current topic more time\n" +
 			"- `/lc merge <no.> <no.>` – merge duplicate topics while topics are collected or voted on: the second becomes part of the first, its dots move along\n" +
@@ -405,5 +427,23 @@ var msgs = bot.Catalog{
 		"ann_merged":                "🔗 Topic #{drop} is now part of topic #{keep}: the texts stand together, and the dots have moved along.",
 		"ann_merged_returned.one":   "Whoever had dots on both keeps no more on #{keep} than one topic may get ({max}): 1 dot went back ({people}) and can be placed again.",
 		"ann_merged_returned.other": "Whoever had dots on both keeps no more on #{keep} than one topic may get ({max}): {n} dots went back ({people}) and can be placed again.",
+
+		"reply_planned":              "Your round is set up and begins on {when}. Until then everyone can propose topics: `/lc topic <your topic>`. I remind the channel {lead} before and say when it is time – then start the vote with `/lc next`.",
+		"reply_planned_voting":       "Your round is set up and begins on {when}. Until then everyone can propose topics (`/lc topic <your topic>`) and place their dots already (`/lc vote <no.>`). I remind the channel {lead} before and say when it is time – then start the discussion with `/lc next`.",
+		"board_begin":                "📅 Begins: {when}",
+		"board_hint_open":            "You can still propose topics: `/lc topic <your topic>`.",
+		"ann_remind.one":             "⏰ In {dur}, at {clock}, the Lean Coffee round begins here, moderated by {mod}. So far 1 topic is on the board – feel free to add yours: `/lc topic <your topic>`.",
+		"ann_remind.other":           "⏰ In {dur}, at {clock}, the Lean Coffee round begins here, moderated by {mod}. So far {n} topics are on the board – feel free to add yours: `/lc topic <your topic>`.",
+		"ann_remind_vote":            "You can place your dots already: `/lc vote <no.>`.",
+		"ann_begin_collecting.one":   "☕ It is {clock} – the Lean Coffee round begins, with 1 topic on the board. {mod}, start the vote with `/lc next`.",
+		"ann_begin_collecting.other": "☕ It is {clock} – the Lean Coffee round begins, with {n} topics on the board. {mod}, start the vote with `/lc next`.",
+		"ann_begin_voting.one":       "☕ It is {clock} – the Lean Coffee round begins, with 1 topic on the board. {mod}, start the discussion with `/lc next`.",
+		"ann_begin_voting.other":     "☕ It is {clock} – the Lean Coffee round begins, with {n} topics on the board. {mod}, start the discussion with `/lc next`.",
+		"err_begin_bad":              "I can't read “{value}” as a start time. Please use, for example, `{name}=10.12.2026 14:00`, `{name}=10.12. 14:00` or `{name}=tomorrow 9:00` (German time).",
+		"err_begin_past":             "“{value}” is in the past – it is {now} now. Please choose a start in the future.",
+		"err_begin_far.one":          "“{value}” is too far ahead – a round can be planned at most 1 day ahead.",
+		"err_begin_far.other":        "“{value}” is too far ahead – a round can be planned at most {n} days ahead.",
+		"opt_bad_voting":             "“{value}” doesn't work for `{name}=` – please `{name}=now` (dots before the start) or `{name}=later`.",
+		"opt_voting_needs_begin":     "`voting=now` is for rounds that begin later: together with `begin=<date time>`. Without a start time, open the vote with `/lc next`.",
 	},
 }

@@ -89,6 +89,9 @@ func (v view) board() adapters.Message {
 	line(v.t("board_title_" + string(r.Phase)))
 	line(v.t("board_meta", "mod", modName(v.lang, r), "dots", v.dots(r.Dots),
 		"timebox", v.dur(r.Timebox), "ext", v.extList()))
+	if !r.Begin.IsZero() && v.now.Before(r.Begin) && (r.Phase == PhaseCollecting || r.Phase == PhaseVoting) {
+		line(v.t("board_begin", "when", bot.FormatDayTime(v.lang, r.Begin.In(v.loc))))
+	}
 	line("")
 	var buttons []adapters.Button
 	switch r.Phase {
@@ -106,6 +109,9 @@ func (v view) board() adapters.Message {
 		line(v.t("board_hint_collecting"))
 		buttons = append(buttons, button("lc.next", v.t("btn_start_voting"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary))
 	case PhaseVoting:
+		if r.Topics == 0 {
+			line(v.t("board_no_topics"))
+		}
 		for n := 1; n <= r.Topics; n++ {
 			if slices.Contains(r.Merged, n) {
 				continue
@@ -115,6 +121,9 @@ func (v view) board() adapters.Message {
 				v.t("cmd_vote", "n", n), adapters.StyleDefault))
 		}
 		line("")
+		if r.Open {
+			line(v.t("board_hint_open"))
+		}
 		line(v.t("board_hint_voting", "dots", v.dots(r.Dots), "pertopic", r.PerTopic))
 		buttons = append(buttons, button("lc.next", v.t("btn_start_discussion"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary))
 	case PhaseDiscussing:

@@ -57,12 +57,14 @@ type Round struct {
 	TopicStart time.Time
 	Started    time.Time
 	Ended      time.Time
-	Ver        int64 // bumped on every change; orders board renders
-	MVer       int64 // bumped on every change but votes, thumbs and notes (see store.go)
-	Announced  int64 // the Seq whose announcement has been posted (see Feature.onTimer)
-	Warned     int64 // the Seq whose timebox warning has been posted (see Feature.onWarning)
-	Anon       int64 // bumped when a person's data is anonymised (privacy.go); keys the topic cache
-	Merged     []int // topics merged into another (merge.go): they keep their number, off the board
+	Ver        int64     // bumped on every change; orders board renders
+	MVer       int64     // bumped on every change but votes, thumbs and notes (see store.go)
+	Announced  int64     // the Seq whose announcement has been posted (see Feature.onTimer)
+	Warned     int64     // the Seq whose timebox warning has been posted (see Feature.onWarning)
+	Anon       int64     // bumped when a person's data is anonymised (privacy.go); keys the topic cache
+	Merged     []int     // topics merged into another (merge.go): they keep their number, off the board
+	Begin      time.Time // planned start (schedule.go); zero for a round that started right away
+	Open       bool      // topics are still accepted while voting (a planned round voting ahead)
 
 	Votes    map[int]int           // topic → dots
 	Spent    map[int]time.Duration // topic → time discussed

@@ -157,10 +157,11 @@ func prelude(fields ...string) string {
 	return strings.Replace(luaPrelude, "FIELDS", "'"+strings.Join(fields, "', '")+"'", 1)
 }
 
-// addTopicScript: ARGV[5] user, ARGV[6] topic JSON, ARGV[7] max topics. A topic changes the
-// board's structure, so it bumps mver too.
-var addTopicScript = redis.NewScript(prelude("topics") + `
-if r[2] ~= 'collecting' then return snap('phase') end
+// addTopicScript: ARGV[5] user, ARGV[6] topic JSON, ARGV[7] max topics. Topics are taken while
+// collecting, and while voting in a round planned with voting ahead ("open"). A topic changes
+// the board's structure, so it bumps mver too.
+var addTopicScript = redis.NewScript(prelude("topics", "open") + `
+if r[2] ~= 'collecting' and not (r[2] == 'voting' and r[5] == '1') then return snap('phase') end
 if tonumber(r[4] or '0') >= tonumber(ARGV[7]) then return snap('full') end
 local n = redis.call('HINCRBY', KEYS[1], 'topics', 1)
 redis.call('HSET', KEYS[5], n, ARGV[6])
@@ -547,6 +548,7 @@ func encodeRound(r *Round) map[string]any {
 		"due": ms(r.Due), "tstart": ms(r.TopicStart), "started": ms(r.Started), "ended": ms(r.Ended),
 		"ver": r.Ver, "mver": r.MVer, "announced": r.Announced, "anon": r.Anon,
 		"warn": r.Warning.Milliseconds(), "warned": r.Warned, "merged": joinInts(r.Merged),
+		"begin": ms(r.Begin), "open": boolInt(r.Open),
 	}
 }
 
@@ -567,6 +569,7 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 		TopicStart: d.time("tstart"), Started: d.time("started"), Ended: d.time("ended"),
 		Ver: d.int64("ver"), MVer: d.int64("mver"), Announced: d.int64("announced"), Anon: d.int64("anon"),
 		Warned: d.int64("warned"), Merged: d.ints("merged"),
+		Begin: d.time("begin"), Open: d.int("open") == 1,
 		Votes: decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
 	}
 	for f, v := range stats {
@@ -654,6 +657,13 @@ func joinDurations(ds []time.Duration) string {
 		s[i] = strconv.FormatInt(d.Milliseconds(), 10)
 	}
 	return strings.Join(s, ",")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func ms(t time.Time) int64 {
