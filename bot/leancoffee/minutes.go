@@ -20,7 +20,7 @@ func (v view) minutesFile(notes []storedNote, actions []storedAction, people int
 	r := v.r
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
-	started := r.Started.In(v.loc)
+	started := r.MeetingStart().In(v.loc)
 	line(v.t("md_title", "date", started.Format("2006-01-02"), "channel", mdText(r.Channel)))
 	line("")
 	mod := mdText(r.ModName)
@@ -29,7 +29,7 @@ func (v view) minutesFile(notes []storedNote, actions []storedAction, people int
 	}
 	line(v.t("md_meta_mod", "mod", mod))
 	line(v.t("md_meta_time", "from", started.Format("15:04"), "to", r.Ended.In(v.loc).Format("15:04"),
-		"dur", v.dur(r.Ended.Sub(r.Started))))
+		"dur", v.dur(r.Ended.Sub(started))))
 	line(v.t("md_meta_people", "people", msgs.N(v.lang, "people", people)))
 	if r.Topics == 0 {
 		line("")

@@ -181,8 +181,8 @@ func (v view) summary(notes []storedNote, actions []storedAction, people int) ad
 	r := v.r
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
-	line(v.t("sum_title", "date", bot.FormatDate(v.lang, r.Started.In(v.loc))))
-	total := r.Ended.Sub(r.Started)
+	line(v.t("sum_title", "date", bot.FormatDate(v.lang, r.MeetingStart().In(v.loc))))
+	total := r.Ended.Sub(r.MeetingStart())
 	line(v.t("sum_meta", "mod", modName(v.lang, r), "people", msgs.N(v.lang, "people", people), "dur", v.dur(total)))
 	line("")
 	if r.Topics == 0 {

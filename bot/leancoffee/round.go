@@ -275,6 +275,16 @@ func discussionOrder(topics int, votes map[int]int, merged []int) []int {
 	return order
 }
 
+// MeetingStart is when the round met: its planned start for a round planned ahead (unless it
+// ended before), else when it was opened. Summaries date and time the meeting by it, not by
+// the day the round was planned.
+func (r *Round) MeetingStart() time.Time {
+	if !r.Begin.IsZero() && (r.Ended.IsZero() || r.Begin.Before(r.Ended)) {
+		return r.Begin
+	}
+	return r.Started
+}
+
 // Discussed reports whether topic n has been discussed or is under discussion.
 func (r *Round) Discussed(n int) bool {
 	if r.Phase == PhaseCollecting || r.Phase == PhaseVoting {

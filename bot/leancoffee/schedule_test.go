@@ -215,3 +215,33 @@ func TestPlannedTimersOfAMovedOnRound(t *testing.T) {
 		}
 	}
 }
+
+// The summary of a planned round dates it by its start, not by the day it was planned, and
+// counts its duration from the start.
+func TestPlannedRoundSummaryDatesTheMeeting(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	loc := berlin(t)
+	fx.kill() // the round's timers are not what this test is about
+	fx.lc.loc, fx.lc.now = loc, fixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, loc))
+	fx.say("anna", "/lc start beginn=07.01.2026 14:00")
+	fx.say("bob", "/lc thema Fachkräfte")
+	fx.lc.now = fixedClock(time.Date(2026, 1, 7, 14, 1, 0, 0, loc))
+	fx.say("anna", "/lc weiter")
+	fx.say("anna", "/lc weiter")
+	fx.say("bob", "/lc aufgabe @bob Stellenprofile vergleichen")
+	fx.lc.now = fixedClock(time.Date(2026, 1, 7, 14, 30, 0, 0, loc))
+	fx.say("anna", "/lc ende")
+	var summary chattest.Call
+	for _, c := range fx.chat.Calls() {
+		if c.Op == chattest.OpPost && strings.Contains(c.Msg.Text, "Zusammenfassung") {
+			summary = c
+		}
+	}
+	contains(t, summary.Msg.Text, "Zusammenfassung vom 07.01.2026")
+	contains(t, summary.Msg.Text, "Dauer: 30 Min.")
+	if len(summary.Msg.Files) != 1 || summary.Msg.Files[0].Name != "lean-coffee-kreis-dueren-2026-01-07.md" {
+		t.Fatalf("minutes file: %+v", summary.Msg.Files)
+	}
+	contains(t, string(summary.Msg.Files[0].Data), "- Zeit: 14:00–14:30 Uhr (30 Min.)")
+	contains(t, fx.chat.LastTo("bob"), "Lean-Coffee-Runde vom 07.01.2026")
+}
