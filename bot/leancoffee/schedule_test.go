@@ -245,3 +245,28 @@ func TestPlannedRoundSummaryDatesTheMeeting(t *testing.T) {
 	contains(t, string(summary.Msg.Files[0].Data), "- Zeit: 14:00–14:30 Uhr (30 Min.)")
 	contains(t, fx.chat.LastTo("bob"), "Lean-Coffee-Runde vom 07.01.2026")
 }
+
+// FuzzParseBegin: ParseBegin never panics, and a start it accepts lies after now, at most 28
+// days ahead, on a whole minute.
+//
+//	go test -run '^$' -fuzz '^FuzzParseBegin$' -fuzztime 30s ./bot/leancoffee/
+func FuzzParseBegin(f *testing.F) {
+	for _, s := range []string{
+		"10.12.2026 14:00", "10.12. 14:00", "2026-12-10T14:00", "morgen 9:00", "heute 23:59 Uhr",
+		"29.02.2028 10:00", "31.12. 24:00", "1.1. 0:00", "..  :", "9999-99-99 99:99", "morgen", "t",
+		"10.12.2026\t14:00", "١٠.١٢.٢٠٢٦ 14:00",
+	} {
+		f.Add(s)
+	}
+	loc := berlin(f)
+	now := time.Date(2026, 12, 4, 14, 30, 0, 0, loc)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseBegin(s, now, loc)
+		if err != nil {
+			return
+		}
+		if !got.After(now) || got.Sub(now) > maxAhead || got.Second() != 0 {
+			t.Fatalf("ParseBegin(%q) = %s: not within (now, now+28d] on a whole minute", s, got)
+		}
+	})
+}

@@ -94,3 +94,35 @@ func TestConsoleActionItems(t *testing.T) {
 		t.Error("message contents in the log")
 	}
 }
+
+// A round planned for tomorrow takes topics and dots today.
+func TestConsolePlannedRound(t *testing.T) {
+	store := redistest.Store(t)
+	var out, errs bytes.Buffer
+	script := "#kreis-dueren\n" +
+		"anna: /lc start beginn=morgen 9:00 abstimmung=sofort\n" +
+		"bob: /lc thema Jugendbeteiligung\n" +
+		"carla: /lc punkt 1\n" +
+		"anna: /lc start beginn=gestern 9:00\n"
+	code := run(context.Background(), nil, strings.NewReader(script), &out, &errs, env(withRedis(map[string]string{
+		"WOLBOT_NAMESPACE": store.NS,
+	})))
+	if code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, errs.String())
+	}
+	blocks := parseBlocks(out.String())
+	at := 0
+	for _, s := range []struct{ header, text string }{
+		{"[#kreis-dueren] wolbot:", "📅 Beginn: "},
+		{"[#kreis-dueren → anna] wolbot:", "Ihre Runde ist angelegt und beginnt am"},
+		{"[#kreis-dueren → bob] wolbot:", "Ihr Thema steht als Nr. 1"},
+		{"[#kreis-dueren → carla] wolbot:", "Ihr Punkt auf Thema 1 ist gezählt"},
+		{"[#kreis-dueren → anna] wolbot:", "„gestern 9:00“ kann ich als Beginn nicht lesen"},
+	} {
+		i := find(blocks, at, s.header, s.text)
+		if i < 0 {
+			t.Fatalf("missing after block %d: %s %q\n\nfull output:\n%s", at, s.header, s.text, out.String())
+		}
+		at = i + 1
+	}
+}
