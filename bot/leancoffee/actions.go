@@ -13,6 +13,7 @@ import (
 
 	"github.com/wolbot/wolbot/adapters"
 	"github.com/wolbot/wolbot/bot"
+	"github.com/wolbot/wolbot/storage"
 )
 
 // Action items: "/lc aufgabe @person <text>" records, for the topic under discussion, what
@@ -224,6 +225,49 @@ func liveActions(all []storedAction) []storedAction {
 // ownerName renders an item's owner for the chat.
 func (a storedAction) ownerName(lang string) string {
 	return authorName(lang, a.OwnerName, a.AnonOwner)
+}
+
+// ActionsKind is the durable-timer kind that makes sure every owner of an action item hears
+// of it. The direct messages go out right after the summary; this timer, scheduled in the
+// same transaction that ends the round, sends whatever that missed: a message the platform
+// refused, or all of them when the process died before. Owners already told are skipped.
+const ActionsKind = "lc.actions"
+
+func actionsID(chanKey, round string) string { return "lc:actions:" + chanKey + ":" + round }
+
+// scheduleActionDMs sets the timer that completes the action DMs of round r, which is ending.
+func (f *Feature) scheduleActionDMs(ctx context.Context, k keys, r *Round) error {
+	js, err := json.Marshal(timerPayload{Chan: k.chanKey, Round: r.ID})
+	if err != nil {
+		return fmt.Errorf("leancoffee: encode timer: %w", err)
+	}
+	return f.timers.Schedule(ctx, storage.Timer{ID: actionsID(k.chanKey, r.ID), Kind: ActionsKind,
+		Due: f.now().Add(f.actionsAfter), Payload: js})
+}
+
+// onActions sends the action DMs still missing for an ended round; an error retries it.
+func (f *Feature) onActions(ctx context.Context, t storage.Timer) error {
+	var p timerPayload
+	if err := json.Unmarshal(t.Payload, &p); err != nil {
+		f.log.Error().Err(err).Str("timer", t.ID).Msg("undecodable timer dropped")
+		return nil
+	}
+	k := f.st.keys(p.Chan)
+	r, err := f.st.load(ctx, f.st.s.Client, k)
+	if errors.Is(err, errNoRound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.ID != p.Round || r.Phase != PhaseEnded {
+		return nil // the end was never committed, or a new round has replaced this one
+	}
+	actions, err := f.st.actions(ctx, k)
+	if err != nil {
+		return err
+	}
+	return f.sendActionDMs(ctx, k, r, actions)
 }
 
 // sendActionDMs tells every owner their items once the round has ended. Each owner gets

@@ -3,6 +3,7 @@ package leancoffee
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -121,34 +122,53 @@ func TestActionItems(t *testing.T) {
 	}
 }
 
-// A DM that fails is retried with the next delivery; those already told are not told again.
+// A DM that fails on the round's end is sent by the durable timer set with the end; those
+// already told are not told again.
 func TestActionDMsRetryOnlyTheFailed(t *testing.T) {
 	fx := newFixture(t, redistest.Store(t))
+	fx.lc.actionsAfter = 300 * time.Millisecond
 	toDiscussion(fx)
 	fx.say("anna", "/lc aufgabe @bob Zahlen besorgen")
 	fx.say("anna", "/lc aufgabe @carla Raum buchen")
-	failing := true
+	var failed atomic.Bool
 	fx.chat.SetFail(func(op chattest.Op) error {
-		if op == chattest.OpDM && failing {
-			failing = false // the first DM fails, the second goes through
-			return context.DeadlineExceeded
+		if op == chattest.OpDM && failed.CompareAndSwap(false, true) {
+			return context.DeadlineExceeded // the first DM fails, the second goes through
 		}
 		return nil
 	})
 	fx.say("anna", "/lc ende")
-	fx.chat.SetFail(nil)
 	if got := len(dmsTo(fx.chat, "bob")) + len(dmsTo(fx.chat, "carla")); got != 1 {
 		t.Fatalf("%d DMs after one failed, want 1", got)
 	}
-	ctx := context.Background()
-	k := fx.lc.st.keys("test:t1:" + testChannel)
-	actions, _ := fx.lc.st.actions(ctx, k)
-	if err := fx.lc.sendActionDMs(ctx, k, fx.round(), actions); err != nil {
-		t.Fatal(err)
+	waitFor(t, 5*time.Second, "the missing DM", func() bool {
+		return len(dmsTo(fx.chat, "bob")) == 1 && len(dmsTo(fx.chat, "carla")) == 1
+	})
+	time.Sleep(200 * time.Millisecond)
+	if len(dmsTo(fx.chat, "bob")) != 1 || len(dmsTo(fx.chat, "carla")) != 1 || fx.chat.Duplicates != 0 {
+		t.Errorf("bob %d, carla %d DMs, %d refused duplicates; want 1, 1, 0",
+			len(dmsTo(fx.chat, "bob")), len(dmsTo(fx.chat, "carla")), fx.chat.Duplicates)
 	}
-	if len(dmsTo(fx.chat, "bob")) != 1 || len(dmsTo(fx.chat, "carla")) != 1 {
-		t.Errorf("after the retry: bob %d, carla %d DMs, want 1 each", len(dmsTo(fx.chat, "bob")), len(dmsTo(fx.chat, "carla")))
-	}
+}
+
+// A process that dies between ending the round and sending the DMs leaves them to the timer,
+// which another process runs.
+func TestActionDMsAfterACrash(t *testing.T) {
+	store := redistest.Store(t)
+	fx := newFixture(t, store)
+	fx.lc.actionsAfter = 0
+	toDiscussion(fx)
+	fx.say("anna", "/lc aufgabe @bob Zahlen besorgen")
+	fx.kill()
+	fx.chat.SetFail(func(op chattest.Op) error {
+		if op == chattest.OpDM {
+			return context.Canceled // the process is going down
+		}
+		return nil
+	})
+	fx.say("anna", "/lc ende")
+	other := newFixture(t, store)
+	waitFor(t, 5*time.Second, "the DM from the other process", func() bool { return len(dmsTo(other.chat, "bob")) == 1 })
 }
 
 func TestMinutesFile(t *testing.T) {

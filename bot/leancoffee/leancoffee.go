@@ -47,6 +47,9 @@ type Feature struct {
 	log    zerolog.Logger
 	now    func() time.Time
 	boards *coalescer
+	// actionsAfter is how long after a round's end the durable check runs that every owner
+	// has their action items (see scheduleActionDMs).
+	actionsAfter time.Duration
 }
 
 // New returns the feature and registers its timer handler.
@@ -55,11 +58,13 @@ func New(opts Options) *Feature {
 	f := &Feature{
 		st: newStore(opts.Store, opts.Retention), chat: opts.Chat, timers: opts.Timers, loc: loc,
 		log: opts.Logger.With().Str("feature", "lc").Logger(), now: now, boards: newCoalescer(),
+		actionsAfter: 30 * time.Second,
 	}
 	opts.Timers.Handle(TimerKind, f.onTimer)
 	opts.Timers.Handle(WarningKind, f.onWarning)
 	opts.Timers.Handle(RemindKind, f.onRemind)
 	opts.Timers.Handle(BeginKind, f.onBegin)
+	opts.Timers.Handle(ActionsKind, f.onActions)
 	return f
 }
 

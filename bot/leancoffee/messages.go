@@ -154,7 +154,7 @@ var msgs = bot.Catalog{
 		"err_mod_unknown":           "„{name}“ kann ich nicht finden. Bitte prüfen Sie den Namen.",
 		"err_mod_bot":               "„{name}“ ist ein Bot und kann keine Runde moderieren. Bitte übergeben Sie an eine Person, die dabei ist.",
 
-		"opt_unknown":           "Die Einstellung „{name}“ kenne ich nicht. Möglich sind `stimmen=3`, `prothema=2`, `zeit=8m`, `verlängerung=4m,2m`, `daumen=1m` und `warnung=1m`.",
+		"opt_unknown":           "Die Einstellung „{name}“ kenne ich nicht. Möglich sind `stimmen=3`, `prothema=2`, `zeit=8m`, `verlängerung=4m,2m`, `daumen=1m` und `warnung=1m`, für eine später beginnende Runde `beginn=10.12.2026 14:00` und `abstimmung=sofort`.",
 		"opt_bad_votes":         "„{value}“ passt nicht als Zahl der Punkte – bitte 1 bis 20, zum Beispiel `stimmen=3`.",
 		"opt_bad_pertopic":      "„{value}“ passt nicht als Höchstzahl pro Thema – bitte 1 bis 20, zum Beispiel `prothema=2`.",
 		"opt_bad_timebox":       "„{value}“ passt nicht als Timebox – bitte zwischen 1 Sekunde und 2 Stunden, zum Beispiel `zeit=8m` oder `zeit=30s`.",
@@ -375,7 +375,7 @@ var msgs = bot.Catalog{
 		"err_mod_unknown":           "I can't find anyone called “{name}” – please check the name.",
 		"err_mod_bot":               "“{name}” is a bot and cannot moderate a round. Please hand over to a person who takes part.",
 
-		"opt_unknown":           "I don't know the setting “{name}” – available: `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m`, `thumbs=1m` and `warn=1m`.",
+		"opt_unknown":           "I don't know the setting “{name}” – available: `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m`, `thumbs=1m` and `warn=1m`, and for a round that begins later `begin=2026-12-10 14:00` and `voting=now`.",
 		"opt_bad_votes":         "“{value}” doesn't work as a number of dots – please 1 to 20, for example `votes=3`.",
 		"opt_bad_pertopic":      "“{value}” doesn't work as a per-topic maximum – please 1 to 20, for example `pertopic=2`.",
 		"opt_bad_timebox":       "“{value}” doesn't work as a timebox – please between 1 second and 2 hours, for example `timebox=8m` or `timebox=30s`.",

@@ -48,10 +48,11 @@ func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step f
 		res        Result
 		prevSeq    int64
 		prevStage  Stage
+		prevPhase  Phase
 		prevPrompt string
 	)
 	r, err := f.st.update(ctx, k, func(r *Round) error {
-		prevSeq, prevStage, prevPrompt = r.Seq, r.Stage, r.Prompt
+		prevSeq, prevStage, prevPhase, prevPrompt = r.Seq, r.Stage, r.Phase, r.Prompt
 		var err error
 		if res, err = step(r, f.now()); err != nil {
 			return err
@@ -61,6 +62,9 @@ func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step f
 		}
 		return nil
 	}, func(ctx context.Context, r *Round) error {
+		if r.Phase == PhaseEnded && prevPhase != PhaseEnded {
+			return f.scheduleActionDMs(ctx, k, r)
+		}
 		if r.Phase != PhaseDiscussing || r.Seq == prevSeq {
 			return nil
 		}
