@@ -2,7 +2,9 @@ package leancoffee
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wolbot/wolbot/storage/redistest"
@@ -93,6 +95,63 @@ func TestMergeWhileCollecting(t *testing.T) {
 	fx.say("carla", "/lc thema Fachkräfte halten")
 	replica.say("dora", "/lc stand") // warms the replica's topic cache
 	contains(t, fx.say("admin", "/lc merge 1 2"), "Thema #2 ist jetzt Teil von Thema #1")
-	contains(t, replica.say("dora", "/lc stand"), "**#1** Fachkräfte „gewinnen“ / Fachkräfte halten _(bob)_")
+	contains(t, replica.say("dora", "/lc stand"), "**#1** Fachkräfte „gewinnen“ / Fachkräfte halten _(bob, carla)_")
 	contains(t, fx.say("dora", "/lc thema Neues Thema"), "Nr. 3")
+}
+
+// Votes and take-backs racing a merge never break a person's limits or the totals: every
+// ballot adds up, whichever came first.
+func TestMergeRacingVotes(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	ctx := context.Background()
+	k := fx.lc.st.keys("test:t1:" + testChannel)
+	fx.say("mod", "/lc start votes=4 pertopic=2")
+	for _, topic := range []string{"A", "B", "C"} {
+		fx.say("mod", "/lc thema "+topic)
+	}
+	fx.say("mod", "/lc weiter")
+	var wg sync.WaitGroup
+	for v := range 30 {
+		user := "u" + strconv.Itoa(v)
+		wg.Go(func() {
+			for _, cmd := range []string{"/lc punkt 1", "/lc punkt 2", "/lc punkt 2", "/lc punkt 1", "/lc zurück 1", "/lc punkt 3"} {
+				fx.say(user, cmd)
+			}
+		})
+	}
+	wg.Go(func() { fx.say("mod", "/lc zusammenführen 1 2") })
+	wg.Wait()
+
+	r := fx.round()
+	if len(r.Merged) != 1 || r.Merged[0] != 2 {
+		t.Fatalf("merged %v, want [2]", r.Merged)
+	}
+	ballots := fx.store.Client.HGetAll(ctx, k.ballots).Val()
+	used, onTopic := map[string]int{}, map[int]int{}
+	for field, v := range ballots {
+		x, _ := strconv.Atoi(v)
+		user, n, ok := strings.Cut(field, "|")
+		if !ok {
+			continue
+		}
+		topic, _ := strconv.Atoi(n)
+		if topic == 2 && x != 0 {
+			t.Errorf("%s still has %d dots on the merged topic", user, x)
+		}
+		if x > r.PerTopic || x < 0 {
+			t.Errorf("%s has %d dots on topic %d, limit %d", user, x, topic, r.PerTopic)
+		}
+		used[user] += x
+		onTopic[topic] += x
+	}
+	for user, n := range used {
+		if got, _ := strconv.Atoi(ballots[user]); got != n || n > r.Dots {
+			t.Errorf("%s: %d dots used by the count, %d by the ballots (limit %d)", user, got, n, r.Dots)
+		}
+	}
+	for topic := 1; topic <= 3; topic++ {
+		if r.Votes[topic] != onTopic[topic] {
+			t.Errorf("topic %d: total %d, ballots add up to %d", topic, r.Votes[topic], onTopic[topic])
+		}
+	}
 }

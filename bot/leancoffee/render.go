@@ -31,11 +31,18 @@ func (v view) topicText(n int) string {
 	return adapters.Escape(v.topics[n-1].Text)
 }
 
+// author names who proposed topic n, and who proposed the topics merged into it.
 func (v view) author(n int) string {
 	if n < 1 || n > len(v.topics) {
 		return ""
 	}
-	return authorName(v.lang, v.topics[n-1].AuthorName, v.topics[n-1].Anon)
+	name := authorName(v.lang, v.topics[n-1].AuthorName, v.topics[n-1].Anon)
+	for _, t := range v.topics {
+		if t.Into == n {
+			name += ", " + authorName(v.lang, t.AuthorName, t.Anon)
+		}
+	}
+	return name
 }
 
 // dur formats a duration the way people say it: "45 Sek.", "8 Min.", "1 Min. 30 Sek.".
