@@ -48,6 +48,7 @@ type plan struct {
 
 var (
 	clockRe   = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)$`)
+	clockish  = regexp.MustCompile(`^[0-9][0-9:.]*$`)
 	dateDE    = regexp.MustCompile(`^(\d{1,2})\.(\d{1,2})\.(\d{4})?$`)
 	dateISO   = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
 	beginOpts = map[string]bool{"beginn": true, "begin": true, "start": true, "termin": true}
@@ -66,7 +67,9 @@ func splitPlan(args []string) (rest []string, p plan, err *optionError) {
 		switch {
 		case ok && beginOpts[lname]:
 			p.beginName = name
-			if i+1 < len(args) && clockRe.MatchString(args[i+1]) {
+			// The clock time as its own word, also a malformed one ("25:00"), so that the
+			// reply is about the start time rather than an unknown setting.
+			if i+1 < len(args) && clockish.MatchString(args[i+1]) {
 				value += " " + args[i+1]
 				i++
 			}

@@ -270,3 +270,34 @@ func FuzzParseBegin(f *testing.F) {
 		}
 	})
 }
+
+// The new commands answer in English too.
+func TestIssue14InEnglish(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	loc := berlin(t)
+	fx.lc.loc = loc
+	fx.lc.now = fixedClock(time.Date(2026, 12, 4, 14, 30, 0, 0, loc))
+	for _, u := range []string{"anna", "bob"} {
+		fx.say(u, "/lc lang en")
+	}
+	for _, tc := range []struct{ user, cmd, want string }{
+		{"anna", "/lc start begin=tomorrow 25:00", "I can't read “tomorrow 25:00” as a start time"},
+		{"anna", "/lc start begin=3.12.2026 9:00", "is in the past – it is Fri 4 Dec 2026, 14:30 now"},
+		{"anna", "/lc start begin=tomorrow 9:00 voting=now", "Your round is set up and begins on Sat 5 Dec 2026, 09:00"},
+		{"bob", "/lc topic Youth participation", "no. 1"},
+		{"bob", "/lc topic Young people taking part", "no. 2"},
+		{"bob", "/lc merge 1 2", "Only this round's moderator (anna)"},
+		{"anna", "/lc merge 1 1", "cannot be merged with itself"},
+		{"anna", "/lc merge 1 2", "Topic #2 is now part of topic #1"},
+		{"anna", "/lc action @bob Send the minutes", "Action items belong to a topic under discussion"},
+		{"anna", "/lc next", ""},
+		{"anna", "/lc action bob Send the minutes", "Please name who takes the item on first"},
+		{"anna", "/lc action @bob Send the minutes", "Action item no. 1 for bob on topic #1 is recorded"},
+		{"bob", "/lc action remove 1", "can be struck out only by whoever recorded it"},
+	} {
+		got := fx.say(tc.user, tc.cmd)
+		if tc.want != "" {
+			contains(t, got, tc.want)
+		}
+	}
+}
