@@ -256,7 +256,7 @@ func (f *Feature) startWith(ctx context.Context, c call, settings Settings, p pl
 	if p.begin != "" {
 		begin, err := ParseBegin(p.begin, now, f.loc)
 		if err != nil {
-			return c.beginRefusal(ctx, err, p, p.begin, f)
+			return f.beginRefusal(ctx, c, err, p)
 		}
 		r.Begin, r.Open = begin, p.votingNow
 		if p.votingNow {

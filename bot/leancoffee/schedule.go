@@ -190,8 +190,8 @@ func (f *Feature) planTimers(k keys, r *Round) ([]storage.Timer, error) {
 }
 
 // beginRefusal answers a start time that cannot be used.
-func (c call) beginRefusal(ctx context.Context, err error, p plan, value string, f *Feature) error {
-	lang := c.Lang(ctx)
+func (f *Feature) beginRefusal(ctx context.Context, c call, err error, p plan) error {
+	lang, value := c.Lang(ctx), p.begin
 	switch {
 	case errors.Is(err, errBeginPast):
 		return c.reply(ctx, "err_begin_past", "value", adapters.Escape(value), "now", bot.FormatDayTime(lang, f.now().In(f.loc)))
