@@ -47,6 +47,9 @@ type Feature struct {
 	log    zerolog.Logger
 	now    func() time.Time
 	boards *coalescer
+	// actionsAfter is how long after a round's end the durable check runs that every owner
+	// has their action items (see scheduleActionDMs).
+	actionsAfter time.Duration
 }
 
 // New returns the feature and registers its timer handler.
@@ -55,9 +58,13 @@ func New(opts Options) *Feature {
 	f := &Feature{
 		st: newStore(opts.Store, opts.Retention), chat: opts.Chat, timers: opts.Timers, loc: loc,
 		log: opts.Logger.With().Str("feature", "lc").Logger(), now: now, boards: newCoalescer(),
+		actionsAfter: 30 * time.Second,
 	}
 	opts.Timers.Handle(TimerKind, f.onTimer)
 	opts.Timers.Handle(WarningKind, f.onWarning)
+	opts.Timers.Handle(RemindKind, f.onRemind)
+	opts.Timers.Handle(BeginKind, f.onBegin)
+	opts.Timers.Handle(ActionsKind, f.onActions)
 	return f
 }
 
@@ -74,6 +81,8 @@ var subcommands = map[string]string{
 	"thumbs": "thumbs", "daumen": "thumbs",
 	"extend": "extend", "verlängern": "extend", "verlaengern": "extend",
 	"note": "note", "notiz": "note",
+	"action": "action", "aufgabe": "action",
+	"merge": "merge", "zusammenführen": "merge", "zusammenfuehren": "merge",
 	"moderator": "moderator", "moderation": "moderator",
 	"status": "status", "stand": "status",
 	"end": "end", "ende": "end", "beenden": "end", "stop": "end",
@@ -167,6 +176,10 @@ func (f *Feature) serve(ctx context.Context, c call) error {
 		return f.note(ctx, c, c.Rest(1))
 	case "withdraw":
 		return f.withdraw(ctx, c, args)
+	case "action":
+		return f.action(ctx, c, args)
+	case "merge":
+		return f.merge(ctx, c, args)
 	case "next", "extend", "end":
 		return f.steer(ctx, c, sub, "")
 	case "moderator":
@@ -215,13 +228,25 @@ func newRoundID() string {
 }
 
 func (f *Feature) start(ctx context.Context, c call, args []string) error {
-	settings, err := ParseSettings(args)
-	var oe *optionError
-	if errors.As(err, &oe) {
+	args, plan, oe := splitPlan(args)
+	var err error
+	if oe == nil {
+		var settings Settings
+		settings, err = ParseSettings(args)
+		if err == nil {
+			return f.startWith(ctx, c, settings, plan)
+		}
+	}
+	if oe != nil || errors.As(err, &oe) {
 		lang := c.Lang(ctx)
 		return c.reply(ctx, oe.key, "name", adapters.Escape(oe.name), "value", adapters.Escape(oe.value),
 			"max", oe.dots, "dots", msgs.N(lang, "dots", oe.dots))
 	}
+	return err
+}
+
+// startWith opens a round with settings, now or planned ahead.
+func (f *Feature) startWith(ctx context.Context, c call, settings Settings, p plan) error {
 	now := f.now()
 	r := &Round{
 		ID: newRoundID(), Channel: c.Event.Channel, Phase: PhaseCollecting,
@@ -229,21 +254,56 @@ func (f *Feature) start(ctx context.Context, c call, args []string) error {
 		Started: now, Ver: 1,
 		Votes: map[int]int{}, Spent: map[int]time.Duration{}, ExtCount: map[int]int{},
 	}
+	var timers []storage.Timer
+	if p.begin != "" {
+		begin, err := ParseBegin(p.begin, now, f.loc)
+		if err != nil {
+			return f.beginRefusal(ctx, c, err, p)
+		}
+		r.Begin, r.Open = begin, p.votingNow
+		if p.votingNow {
+			r.Phase = PhaseVoting
+		}
+		if timers, err = f.planTimers(c.k, r); err != nil {
+			return err
+		}
+	}
 	if err := f.st.index(ctx, c.k.chanKey, c.Event.Platform, c.Event.User); err != nil {
 		return err
 	}
+	// The timers go in before the round: should the process die in between, they find no
+	// round of theirs and do nothing, while a round is never left without them.
+	if err := f.timers.ScheduleMany(ctx, timers); err != nil {
+		return fmt.Errorf("leancoffee: schedule planned round: %w", err)
+	}
 	got, err := f.st.create(ctx, c.k, r)
+	if err != nil {
+		for _, t := range timers {
+			if cerr := f.timers.Cancel(ctx, t.ID); cerr != nil {
+				f.log.Warn().Err(cerr).Str("timer", t.ID).Msg("could not cancel the timer of a round not created")
+			}
+		}
+	}
 	if errors.Is(err, errActive) {
 		return c.reply(ctx, "err_active", "mod", modName(c.Lang(ctx), got))
 	}
 	if err != nil {
 		return err
 	}
-	c.Log.Info().Str("round", r.ID).Int("dots", settings.Dots).Dur("timebox", settings.Timebox).Msg("lean coffee round started")
+	c.Log.Info().Str("round", r.ID).Int("dots", settings.Dots).Dur("timebox", settings.Timebox).
+		Bool("planned", !r.Begin.IsZero()).Msg("lean coffee round started")
 	if err := f.showBoard(ctx, c.k, r); err != nil {
 		return err
 	}
-	return c.reply(ctx, "reply_started")
+	if r.Begin.IsZero() {
+		return c.reply(ctx, "reply_started")
+	}
+	key := "reply_planned"
+	if r.Open {
+		key = "reply_planned_voting"
+	}
+	lang := c.Lang(ctx)
+	return c.reply(ctx, key, "when", bot.FormatDayTime(lang, r.Begin.In(f.loc)), "lead", (view{lang: lang}).dur(RemindBefore))
 }
 
 func (f *Feature) addTopic(ctx context.Context, c call, text string) error {
@@ -331,6 +391,8 @@ func (f *Feature) vote(ctx context.Context, c call, roundID string, n int, add b
 		return c.replyN(ctx, "err_vote_topiclimit", r.PerTopic)
 	case "novote":
 		return c.reply(ctx, "err_unvote_none", "n", n)
+	case "merged":
+		return c.reply(ctx, "err_vote_merged", "n", n, "into", res.Extra)
 	default:
 		return f.scriptRefusal(ctx, c, res.Status)
 	}

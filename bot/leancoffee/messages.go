@@ -13,13 +13,18 @@ var msgs = bot.Catalog{
 			"- `/lc punkt <Nr.>` – einen Punkt auf ein Thema setzen; `/lc zurück <Nr.>` nimmt ihn zurück\n" +
 			"- `/lc daumen hoch|egal|runter` – am Ende einer Timebox: 👍 vertiefen, ✋ egal, 👎 weiter\n" +
 			"- `/lc notiz <Text>` – eine Notiz oder ein Ergebnis zum aktuellen Thema festhalten\n" +
+			"- `/lc aufgabe @name <Text>` – eine Aufgabe zum aktuellen Thema festhalten; @name erhält sie nach der Runde per Direktnachricht " +
+			"(`/lc aufgabe löschen <Nr.>` streicht sie: wer sie eingetragen hat oder die Moderation)\n" +
 			"- `/lc stand` – zeigt, wo die Runde steht\n" +
 			"- `/lc sprache en` – answers in English\n\n" +
 			"**Für die Moderation** (wer die Runde gestartet hat, oder Admins)\n" +
 			"- `/lc start [stimmen=3] [zeit=8m] [verlängerung=4m,2m] [prothema=3] [daumen=1m] [warnung=1m]` – eine Runde starten " +
 			"(Zeiten wie `8m`, `90s`, `8min`; Verlängerungen werden kürzer oder bleiben gleich; `warnung=` sagt so lange vor dem Ende einer Timebox Bescheid, `warnung=0` nie)\n" +
+			"- `/lc start beginn=10.12.2026 14:00 [abstimmung=sofort]` – eine Runde im Voraus planen (auch `beginn=10.12. 14:00`, `beginn=morgen 9:00`; höchstens 28 Tage voraus): " +
+			"Themen – mit `abstimmung=sofort` auch Punkte – werden bis zum Beginn gesammelt, 10 Minuten vorher erinnere ich den Kanal, zum Beginn geht es mit `/lc weiter` los\n" +
 			"- `/lc weiter` – weiter: Sammeln → Abstimmung → erstes Thema → nächstes Thema\n" +
 			"- `/lc verlängern` – das aktuelle Thema verlängern\n" +
+			"- `/lc zusammenführen <Nr.> <Nr.>` – doppelte Themen zusammenführen, solange gesammelt oder abgestimmt wird: das zweite geht im ersten auf, die Punkte wandern mit\n" +
 			"- `/lc moderation @name` – die Moderation übergeben (wer sie abgegeben hat, kann sie zurückholen)\n" +
 			"- `/lc ende` – die Runde beenden und die Zusammenfassung posten",
 
@@ -149,7 +154,7 @@ var msgs = bot.Catalog{
 		"err_mod_unknown":           "„{name}“ kann ich nicht finden. Bitte prüfen Sie den Namen.",
 		"err_mod_bot":               "„{name}“ ist ein Bot und kann keine Runde moderieren. Bitte übergeben Sie an eine Person, die dabei ist.",
 
-		"opt_unknown":           "Die Einstellung „{name}“ kenne ich nicht. Möglich sind `stimmen=3`, `prothema=2`, `zeit=8m`, `verlängerung=4m,2m`, `daumen=1m` und `warnung=1m`.",
+		"opt_unknown":           "Die Einstellung „{name}“ kenne ich nicht. Möglich sind `stimmen=3`, `prothema=2`, `zeit=8m`, `verlängerung=4m,2m`, `daumen=1m` und `warnung=1m`, für eine später beginnende Runde `beginn=10.12.2026 14:00` und `abstimmung=sofort`.",
 		"opt_bad_votes":         "„{value}“ passt nicht als Zahl der Punkte – bitte 1 bis 20, zum Beispiel `stimmen=3`.",
 		"opt_bad_pertopic":      "„{value}“ passt nicht als Höchstzahl pro Thema – bitte 1 bis 20, zum Beispiel `prothema=2`.",
 		"opt_bad_timebox":       "„{value}“ passt nicht als Timebox – bitte zwischen 1 Sekunde und 2 Stunden, zum Beispiel `zeit=8m` oder `zeit=30s`.",
@@ -158,6 +163,67 @@ var msgs = bot.Catalog{
 		"opt_bad_pertopic_dots": "Jede Person hat {dots}, auf ein Thema passen also nicht {value}. Bitte wählen Sie `{name}=` höchstens {max} – oder geben Sie mit `stimmen=` mehr Punkte.",
 		"opt_bad_warn":          "„{value}“ passt nicht als Vorwarnzeit – bitte zwischen 1 Sekunde und 2 Stunden, zum Beispiel `warnung=1m`, oder `warnung=0` für keine Warnung.",
 		"opt_bad_thumbs":        "„{value}“ passt nicht als Dauer der Daumen-Abstimmung – bitte zwischen 1 Sekunde und 10 Minuten, zum Beispiel `daumen=1m`.",
+
+		"sum_action":            "    - ☑️ Aufgabe für {owner}: {text}",
+		"reply_action":          "Aufgabe Nr. {item} für {owner} zu Thema #{topic} ist festgehalten. {owner} erhält sie nach der Runde per Direktnachricht.",
+		"reply_action_removed":  "Aufgabe Nr. {item} ist gestrichen.",
+		"err_action_arg":        "Bitte nennen Sie zuerst, wer die Aufgabe übernimmt, und dann die Aufgabe, zum Beispiel: `/lc aufgabe @bob Einladung an die Schulverwaltung schicken`.",
+		"err_action_empty":      "Bitte schreiben Sie die Aufgabe hinter den Namen, zum Beispiel: `/lc aufgabe @bob Einladung an die Schulverwaltung schicken`.",
+		"err_action_long":       "Ihre Aufgabe hat {len} Zeichen – bitte höchstens {max}.",
+		"err_action_unknown":    "„{name}“ kann ich nicht finden. Bitte prüfen Sie den Namen – Aufgaben gehen an Personen in diesem Chat.",
+		"err_action_bot":        "„{name}“ ist ein Bot und kann keine Aufgabe übernehmen. Bitte nennen Sie eine Person.",
+		"err_action_phase":      "Aufgaben gehören zu einem Thema in der Diskussion; gerade wird keines besprochen.",
+		"err_actions_full":      "Für diese Runde sind schon {max} Aufgaben festgehalten – mehr passen nicht hinein.",
+		"err_action_remove_arg": "Bitte nennen Sie die Nummer der Aufgabe, zum Beispiel: `/lc aufgabe löschen 2`.",
+		"err_action_none":       "Eine Aufgabe Nr. {item} gibt es in dieser Runde nicht.",
+		"err_action_not_yours":  "Aufgabe Nr. {item} kann nur streichen, wer sie eingetragen hat, die Moderation ({mod}) oder ein:e Admin.",
+		"dm_actions.one":        "☕ **Ihre Aufgabe aus der Lean-Coffee-Runde vom {date}** im Kanal `{channel}`:",
+		"dm_actions.other":      "☕ **Ihre {n} Aufgaben aus der Lean-Coffee-Runde vom {date}** im Kanal `{channel}`:",
+		"dm_action":             "- {text} – zu #{topic} „{topictext}“ _(eingetragen von {author})_",
+
+		"md_title":         "# Lean Coffee {channel} – {date}",
+		"md_meta_mod":      "- Moderation: {mod}",
+		"md_meta_time":     "- Zeit: {from}–{to} Uhr ({dur})",
+		"md_meta_people":   "- Teilnehmende: {people}",
+		"md_no_topics":     "Es wurden keine Themen eingebracht.",
+		"md_topic":         "## #{n} {text}",
+		"md_votes":         "- Punkte: {votes}",
+		"md_spent":         "- Besprochen: {spent}",
+		"md_spent_ext":     "- Besprochen: {spent} ({ext})",
+		"md_not_discussed": "- Nicht besprochen",
+		"md_notes":         "### Notizen",
+		"md_note":          "- {text} ({author})",
+		"md_actions":       "### Aufgaben",
+		"md_action":        "- [ ] {owner}: {text}",
+
+		"err_vote_merged":           "Thema #{n} ist in Thema #{into} aufgegangen – bitte setzen Sie Ihren Punkt dort.",
+		"err_merge_arg":             "Bitte nennen Sie zwei Themennummern: erst das Thema, das bleibt, dann das, das darin aufgeht, zum Beispiel: `/lc zusammenführen 2 5`.",
+		"err_merge_phase":           "Themen zusammenführen geht nur, solange gesammelt oder abgestimmt wird. Gerade ist: {phase}.",
+		"err_merge_notopic.one":     "Diese Nummern passen nicht – auf dem Board steht nur 1 Thema.",
+		"err_merge_notopic.other":   "Diese Nummern passen nicht – es gibt die Themen 1 bis {n}.",
+		"err_merge_same":            "Thema #{topic} lässt sich nicht mit sich selbst zusammenführen – bitte nennen Sie zwei verschiedene Themen.",
+		"err_merge_gone":            "Thema #{topic} ist schon in einem anderen Thema aufgegangen. Das Board zeigt, welche Themen es noch gibt.",
+		"ann_merged":                "🔗 Thema #{drop} ist jetzt Teil von Thema #{keep}: Die Texte stehen zusammen, die Punkte sind mitgewandert.",
+		"ann_merged_returned.one":   "Wer auf beiden Themen Punkte hatte, behält auf #{keep} höchstens so viele, wie pro Thema erlaubt sind ({max}): 1 Punkt ging zurück ({people}) und kann neu gesetzt werden.",
+		"ann_merged_returned.other": "Wer auf beiden Themen Punkte hatte, behält auf #{keep} höchstens so viele, wie pro Thema erlaubt sind ({max}): {n} Punkte gingen zurück ({people}) und können neu gesetzt werden.",
+
+		"reply_planned":              "Ihre Runde ist angelegt und beginnt am {when}. Bis dahin können alle Themen einbringen: `/lc thema <Ihr Thema>`. {lead} vorher erinnere ich den Kanal, zum Beginn sage ich Bescheid – dann starten Sie mit `/lc weiter` die Abstimmung.",
+		"reply_planned_voting":       "Ihre Runde ist angelegt und beginnt am {when}. Bis dahin können alle Themen einbringen (`/lc thema <Ihr Thema>`) und schon ihre Punkte setzen (`/lc punkt <Nr.>`). {lead} vorher erinnere ich den Kanal, zum Beginn sage ich Bescheid – dann starten Sie mit `/lc weiter` die Diskussion.",
+		"board_begin":                "📅 Beginn: {when}",
+		"board_hint_open":            "Themen können Sie weiterhin einbringen: `/lc thema <Ihr Thema>`.",
+		"ann_remind.one":             "⏰ In {dur}, um {clock}, beginnt hier die Lean-Coffee-Runde, moderiert von {mod}. Bisher steht 1 Thema auf dem Board – bringen Sie gern noch Ihres ein: `/lc thema <Ihr Thema>`.",
+		"ann_remind.other":           "⏰ In {dur}, um {clock}, beginnt hier die Lean-Coffee-Runde, moderiert von {mod}. Bisher stehen {n} Themen auf dem Board – bringen Sie gern noch Ihres ein: `/lc thema <Ihr Thema>`.",
+		"ann_remind_vote":            "Ihre Punkte können Sie schon jetzt setzen: `/lc punkt <Nr.>`.",
+		"ann_begin_collecting.one":   "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit 1 Thema auf dem Board. {mod}, mit `/lc weiter` starten Sie die Abstimmung.",
+		"ann_begin_collecting.other": "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit {n} Themen auf dem Board. {mod}, mit `/lc weiter` starten Sie die Abstimmung.",
+		"ann_begin_voting.one":       "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit 1 Thema auf dem Board. {mod}, mit `/lc weiter` starten Sie die Diskussion.",
+		"ann_begin_voting.other":     "☕ Es ist {clock} – die Lean-Coffee-Runde beginnt, mit {n} Themen auf dem Board. {mod}, mit `/lc weiter` starten Sie die Diskussion.",
+		"err_begin_bad":              "„{value}“ kann ich als Beginn nicht lesen. Bitte zum Beispiel `{name}=10.12.2026 14:00`, `{name}=10.12. 14:00` oder `{name}=morgen 9:00` (Uhrzeit in deutscher Zeit).",
+		"err_begin_past":             "„{value}“ liegt in der Vergangenheit – jetzt ist {now}. Bitte wählen Sie einen Beginn in der Zukunft.",
+		"err_begin_far.one":          "„{value}“ liegt zu weit voraus – eine Runde lässt sich höchstens 1 Tag im Voraus planen.",
+		"err_begin_far.other":        "„{value}“ liegt zu weit voraus – eine Runde lässt sich höchstens {n} Tage im Voraus planen.",
+		"opt_bad_voting":             "„{value}“ passt nicht für `{name}=` – bitte `{name}=sofort` (Punkte schon vor dem Beginn) oder `{name}=später`.",
+		"opt_voting_needs_begin":     "`abstimmung=sofort` gibt es für Runden, die später beginnen: zusammen mit `beginn=<Datum Uhrzeit>`. Ohne Beginn starten Sie die Abstimmung mit `/lc weiter`.",
 	},
 	"en": {
 		"describe": "Lean Coffee: collect topics, dot-vote, discuss in timeboxes (`/lc help`)",
@@ -168,13 +234,18 @@ var msgs = bot.Catalog{
 			"- `/lc vote <no.>` – put a dot on a topic; `/lc unvote <no.>` takes it back\n" +
 			"- `/lc thumbs up|side|down` – when a timebox ends: 👍 go deeper, ✋ either way, 👎 move on\n" +
 			"- `/lc note <text>` – record a note or outcome for the current topic\n" +
+			"- `/lc action @name <text>` – record an action item for the current topic; @name gets it by direct message after the round " +
+			"(`/lc action remove <no.>` strikes it out: whoever recorded it or the moderator)\n" +
 			"- `/lc status` – shows where the round stands\n" +
 			"- `/lc lang de` – antwortet auf Deutsch\n\n" +
 			"**For the moderator** (whoever started the round, or admins)\n" +
 			"- `/lc start [votes=3] [timebox=8m] [extensions=4m,2m] [pertopic=3] [thumbs=1m] [warn=1m]` – start a round " +
 			"(durations like `8m`, `90s`, `8min`; extensions get shorter or stay the same; `warn=` gives notice that long before a timebox ends, `warn=0` never)\n" +
+			"- `/lc start begin=2026-12-10 14:00 [voting=now]` – plan a round ahead (also `begin=10.12. 14:00`, `begin=tomorrow 9:00`; at most 28 days ahead): " +
+			"topics – with `voting=now` dots too – are collected until the start, I remind the channel 10 minutes before, and at the start `/lc next` gets going\n" +
 			"- `/lc next` – move on: collecting → voting → first topic → next topic\n" +
 			"- `/lc extend` – give the current topic more time\n" +
+			"- `/lc merge <no.> <no.>` – merge duplicate topics while topics are collected or voted on: the second becomes part of the first, its dots move along\n" +
 			"- `/lc moderator @name` – hand over moderation\n" +
 			"- `/lc end` – end the round and post the summary",
 
@@ -304,7 +375,7 @@ var msgs = bot.Catalog{
 		"err_mod_unknown":           "I can't find anyone called “{name}” – please check the name.",
 		"err_mod_bot":               "“{name}” is a bot and cannot moderate a round. Please hand over to a person who takes part.",
 
-		"opt_unknown":           "I don't know the setting “{name}” – available: `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m`, `thumbs=1m` and `warn=1m`.",
+		"opt_unknown":           "I don't know the setting “{name}” – available: `votes=3`, `pertopic=2`, `timebox=8m`, `extensions=4m,2m`, `thumbs=1m` and `warn=1m`, and for a round that begins later `begin=2026-12-10 14:00` and `voting=now`.",
 		"opt_bad_votes":         "“{value}” doesn't work as a number of dots – please 1 to 20, for example `votes=3`.",
 		"opt_bad_pertopic":      "“{value}” doesn't work as a per-topic maximum – please 1 to 20, for example `pertopic=2`.",
 		"opt_bad_timebox":       "“{value}” doesn't work as a timebox – please between 1 second and 2 hours, for example `timebox=8m` or `timebox=30s`.",
@@ -313,5 +384,66 @@ var msgs = bot.Catalog{
 		"opt_bad_pertopic_dots": "Everyone has {dots}, so {value} cannot go on one topic. Please choose `{name}=` at most {max} – or give more dots with `votes=`.",
 		"opt_bad_warn":          "“{value}” doesn't work as a warning time – please between 1 second and 2 hours, for example `warn=1m`, or `warn=0` for no warning.",
 		"opt_bad_thumbs":        "“{value}” doesn't work as the thumbs vote's duration – please between 1 second and 10 minutes, for example `thumbs=1m`.",
+
+		"sum_action":            "    - ☑️ Action item for {owner}: {text}",
+		"reply_action":          "Action item no. {item} for {owner} on topic #{topic} is recorded. {owner} gets it by direct message after the round.",
+		"reply_action_removed":  "Action item no. {item} is struck out.",
+		"err_action_arg":        "Please name who takes the item on first, then the item, for example: `/lc action @bob Send the invitation to the school administration`.",
+		"err_action_empty":      "Please write the item after the name, for example: `/lc action @bob Send the invitation to the school administration`.",
+		"err_action_long":       "Your action item has {len} characters – {max} at most, please.",
+		"err_action_unknown":    "I can't find anyone called “{name}” – please check the name. Action items go to people in this chat.",
+		"err_action_bot":        "“{name}” is a bot and cannot take on an action item. Please name a person.",
+		"err_action_phase":      "Action items belong to a topic under discussion; none is being discussed right now.",
+		"err_actions_full":      "This round already holds {max} action items – no more fit in.",
+		"err_action_remove_arg": "Please give the item's number, for example: `/lc action remove 2`.",
+		"err_action_none":       "There is no action item no. {item} in this round.",
+		"err_action_not_yours":  "Action item no. {item} can be struck out only by whoever recorded it, the moderator ({mod}) or an admin.",
+		"dm_actions.one":        "☕ **Your action item from the Lean Coffee round of {date}** in channel `{channel}`:",
+		"dm_actions.other":      "☕ **Your {n} action items from the Lean Coffee round of {date}** in channel `{channel}`:",
+		"dm_action":             "- {text} – on #{topic} “{topictext}” _(recorded by {author})_",
+
+		"md_title":         "# Lean Coffee {channel} – {date}",
+		"md_meta_mod":      "- Moderator: {mod}",
+		"md_meta_time":     "- Time: {from}–{to} ({dur})",
+		"md_meta_people":   "- Participants: {people}",
+		"md_no_topics":     "No topics were proposed.",
+		"md_topic":         "## #{n} {text}",
+		"md_votes":         "- Dots: {votes}",
+		"md_spent":         "- Discussed: {spent}",
+		"md_spent_ext":     "- Discussed: {spent} ({ext})",
+		"md_not_discussed": "- Not discussed",
+		"md_notes":         "### Notes",
+		"md_note":          "- {text} ({author})",
+		"md_actions":       "### Action items",
+		"md_action":        "- [ ] {owner}: {text}",
+
+		"err_vote_merged":           "Topic #{n} has been merged into topic #{into} – please place your dot there.",
+		"err_merge_arg":             "Please give two topic numbers: first the topic that stays, then the one merged into it, for example: `/lc merge 2 5`.",
+		"err_merge_phase":           "Topics can only be merged while topics are collected or voted on. Right now: {phase}.",
+		"err_merge_notopic.one":     "These numbers don't fit – the board has only 1 topic.",
+		"err_merge_notopic.other":   "These numbers don't fit – there are topics 1 to {n}.",
+		"err_merge_same":            "Topic #{topic} cannot be merged with itself – please give two different topics.",
+		"err_merge_gone":            "Topic #{topic} has already been merged into another topic. The board shows which topics are left.",
+		"ann_merged":                "🔗 Topic #{drop} is now part of topic #{keep}: the texts stand together, and the dots have moved along.",
+		"ann_merged_returned.one":   "Whoever had dots on both keeps no more on #{keep} than one topic may get ({max}): 1 dot went back ({people}) and can be placed again.",
+		"ann_merged_returned.other": "Whoever had dots on both keeps no more on #{keep} than one topic may get ({max}): {n} dots went back ({people}) and can be placed again.",
+
+		"reply_planned":              "Your round is set up and begins on {when}. Until then everyone can propose topics: `/lc topic <your topic>`. I remind the channel {lead} before and say when it is time – then start the vote with `/lc next`.",
+		"reply_planned_voting":       "Your round is set up and begins on {when}. Until then everyone can propose topics (`/lc topic <your topic>`) and place their dots already (`/lc vote <no.>`). I remind the channel {lead} before and say when it is time – then start the discussion with `/lc next`.",
+		"board_begin":                "📅 Begins: {when}",
+		"board_hint_open":            "You can still propose topics: `/lc topic <your topic>`.",
+		"ann_remind.one":             "⏰ In {dur}, at {clock}, the Lean Coffee round begins here, moderated by {mod}. So far 1 topic is on the board – feel free to add yours: `/lc topic <your topic>`.",
+		"ann_remind.other":           "⏰ In {dur}, at {clock}, the Lean Coffee round begins here, moderated by {mod}. So far {n} topics are on the board – feel free to add yours: `/lc topic <your topic>`.",
+		"ann_remind_vote":            "You can place your dots already: `/lc vote <no.>`.",
+		"ann_begin_collecting.one":   "☕ It is {clock} – the Lean Coffee round begins, with 1 topic on the board. {mod}, start the vote with `/lc next`.",
+		"ann_begin_collecting.other": "☕ It is {clock} – the Lean Coffee round begins, with {n} topics on the board. {mod}, start the vote with `/lc next`.",
+		"ann_begin_voting.one":       "☕ It is {clock} – the Lean Coffee round begins, with 1 topic on the board. {mod}, start the discussion with `/lc next`.",
+		"ann_begin_voting.other":     "☕ It is {clock} – the Lean Coffee round begins, with {n} topics on the board. {mod}, start the discussion with `/lc next`.",
+		"err_begin_bad":              "I can't read “{value}” as a start time. Please use, for example, `{name}=10.12.2026 14:00`, `{name}=10.12. 14:00` or `{name}=tomorrow 9:00` (German time).",
+		"err_begin_past":             "“{value}” is in the past – it is {now} now. Please choose a start in the future.",
+		"err_begin_far.one":          "“{value}” is too far ahead – a round can be planned at most 1 day ahead.",
+		"err_begin_far.other":        "“{value}” is too far ahead – a round can be planned at most {n} days ahead.",
+		"opt_bad_voting":             "“{value}” doesn't work for `{name}=` – please `{name}=now` (dots before the start) or `{name}=later`.",
+		"opt_voting_needs_begin":     "`voting=now` is for rounds that begin later: together with `begin=<date time>`. Without a start time, open the vote with `/lc next`.",
 	},
 }

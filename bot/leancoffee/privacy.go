@@ -87,7 +87,7 @@ func (st *store) index(ctx context.Context, chanKey, platform, user string) erro
 // reindexEnded writes the index entries of everyone who took part in a round that has just
 // ended, so that each outlives the round's retention however long the round ran. A failure is
 // only logged: the entries written at participation are there already.
-func (st *store) reindexEnded(ctx context.Context, k keys, r *Round, log zerolog.Logger) {
+func (st *store) reindexEnded(ctx context.Context, k keys, r *Round, more []string, log zerolog.Logger) {
 	platform, _, _ := strings.Cut(k.chanKey, ":")
 	people, err := st.s.Client.SMembers(ctx, k.people).Result()
 	if err != nil {
@@ -97,6 +97,7 @@ func (st *store) reindexEnded(ctx context.Context, k keys, r *Round, log zerolog
 	if r.Mod != "" {
 		people = append(people, r.Mod)
 	}
+	people = append(people, more...)
 	_, err = st.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, u := range people {
 			key := st.userIndexKey(platform, u)
@@ -110,7 +111,11 @@ func (st *store) reindexEnded(ctx context.Context, k keys, r *Round, log zerolog
 	}
 }
 
-func topicCacheKey(r *Round) string { return r.ID + ":" + strconv.FormatInt(r.Anon, 10) }
+// topicCacheKey names a round's topics in the cache. Topics change only when a person's data
+// is anonymised (Anon) or topics are merged (Merged grows), so both are part of the key.
+func topicCacheKey(r *Round) string {
+	return r.ID + ":" + strconv.FormatInt(r.Anon, 10) + ":" + strconv.Itoa(len(r.Merged))
+}
 
 // authorName renders a topic's or note's author, which the texts put in parentheses: the
 // handle, or the anonymous marker without its own parentheses ("_(anonym)_").
@@ -143,11 +148,13 @@ type roundData struct {
 	wasMod  bool       // handed the moderation over and may take it back (Round.PrevMod)
 	topics  []ownTopic // by number
 	notes   []storedNote
-	dots    int         // dots in use
-	perTop  map[int]int // topic → their dots on it
-	thumb   string      // their vote in the open thumbs vote
-	member  bool        // in people
-	expires time.Time   // when the round's keys expire; zero if unknown
+	owns    []storedAction // action items they own
+	wrote   []storedAction // action items they recorded for someone else
+	dots    int            // dots in use
+	perTop  map[int]int    // topic → their dots on it
+	thumb   string         // their vote in the open thumbs vote
+	member  bool           // in people
+	expires time.Time      // when the round's keys expire; zero if unknown
 }
 
 type ownTopic struct {
@@ -156,7 +163,7 @@ type ownTopic struct {
 }
 
 func (d *roundData) any() bool {
-	return d.member || d.isMod || d.wasMod || len(d.topics) > 0 || len(d.notes) > 0 || d.dots > 0 || d.thumb != ""
+	return d.member || d.isMod || d.wasMod || len(d.topics) > 0 || len(d.notes) > 0 || len(d.owns) > 0 || len(d.wrote) > 0 || d.dots > 0 || d.thumb != ""
 }
 
 // gather reads what the round of k holds about u; nil when the channel has no round.
@@ -190,6 +197,10 @@ func (st *store) gather(ctx context.Context, k keys, u bot.UserRef) (*roundData,
 	if err != nil {
 		return nil, err
 	}
+	actions, err := st.actions(ctx, k)
+	if err != nil {
+		return nil, err
+	}
 	d := &roundData{r: r, isMod: r.Mod != "" && r.Mod == u.User, wasMod: r.PrevMod != "" && r.PrevMod == u.User, member: member.Val(), thumb: thumb.Val(), perTop: map[int]int{}}
 	if ttl := pttl.Val(); ttl > 0 {
 		d.expires = time.Now().Add(ttl)
@@ -208,6 +219,14 @@ func (st *store) gather(ctx context.Context, k keys, u bot.UserRef) (*roundData,
 	for _, n := range notes {
 		if ownNote(n, u) {
 			d.notes = append(d.notes, n)
+		}
+	}
+	for _, a := range liveActions(actions) {
+		switch {
+		case !a.AnonOwner && a.Owner == u.User:
+			d.owns = append(d.owns, a)
+		case !a.AnonAuthor && a.Author == u.User:
+			d.wrote = append(d.wrote, a)
 		}
 	}
 	for field, v := range ballot.Val() {
@@ -289,6 +308,19 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 				items[i] = t("data_note", "n", n.Topic, "text", adapters.Escape(n.Text))
 			}
 			lines = append(lines, t("data_notes", "list", strings.Join(items, "; ")))
+		}
+		for _, list := range []struct {
+			key   string
+			items []storedAction
+		}{{"data_actions_own", d.owns}, {"data_actions_wrote", d.wrote}} {
+			if len(list.items) == 0 {
+				continue
+			}
+			items := make([]string, len(list.items))
+			for i, a := range list.items {
+				items[i] = t("data_action", "n", a.Topic, "text", adapters.Escape(a.Text), "owner", a.ownerName(lang))
+			}
+			lines = append(lines, t(list.key, "list", strings.Join(items, "; ")))
 		}
 		if d.thumb != "" {
 			lines = append(lines, t("data_thumbs", "thumb", thumbEmoji(d.thumb)))
@@ -394,6 +426,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			meta   *redis.SliceCmd // phase, lang
 			topics *redis.MapStringStringCmd
 			notes  *redis.StringSliceCmd
+			acts   *redis.StringSliceCmd
 			ballot *redis.StringSliceCmd
 			member *redis.BoolCmd
 			thumb  *redis.BoolCmd
@@ -404,6 +437,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			meta = p.HMGet(ctx, k.round, "phase", "lang")
 			topics = p.HGetAll(ctx, k.topics)
 			notes = p.LRange(ctx, k.notes, 0, -1)
+			acts = p.LRange(ctx, k.actions, 0, -1)
 			ballot = p.HKeys(ctx, k.ballots)
 			member = p.SIsMember(ctx, k.people, u.User)
 			thumb = p.HExists(ctx, k.thumbs, u.User)
@@ -427,7 +461,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			if json.Unmarshal([]byte(js), &t) != nil || t.Anon || t.Author != u.User {
 				continue
 			}
-			out, err := json.Marshal(storedTopic{Text: text(t.Text), Anon: true})
+			out, err := json.Marshal(storedTopic{Text: text(t.Text), Anon: true, Into: t.Into})
 			if err != nil {
 				return err
 			}
@@ -446,6 +480,29 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			}
 			newNotes[int64(i)] = topic + "|" + string(out)
 		}
+		newActions := map[int64]string{}
+		for i, line := range acts.Val() {
+			a, err := decodeAction(line)
+			if err != nil {
+				continue
+			}
+			own, wrote := !a.AnonOwner && a.Owner == u.User, !a.AnonAuthor && a.Author == u.User
+			if !own && !wrote {
+				continue
+			}
+			if own {
+				a.Owner, a.OwnerName, a.OwnerLang, a.AnonOwner = "", "", "", true
+			}
+			if wrote {
+				a.Author, a.AuthorName, a.AnonAuthor = "", "", true
+				a.Text = text(a.Text)
+			}
+			out, err := encodeAction(a)
+			if err != nil {
+				return err
+			}
+			newActions[int64(i)] = out
+		}
 		var ballots []string
 		for _, field := range ballot.Val() {
 			if field == u.User || strings.HasPrefix(field, u.User+"|") {
@@ -454,7 +511,7 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 		}
 		freed = roundExists && mod.Val() == u.User && u.User != ""
 		wasMod := roundExists && prev.Val() == u.User && u.User != ""
-		changed = freed || wasMod || len(newTopics) > 0 || len(newNotes) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
+		changed = freed || wasMod || len(newTopics) > 0 || len(newNotes) > 0 || len(newActions) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
 		if !changed {
 			return nil
 		}
@@ -465,6 +522,10 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			for i, v := range newNotes {
 				p.LSet(ctx, k.notes, i, v)
 			}
+			for i, v := range newActions {
+				p.LSet(ctx, k.actions, i, v)
+			}
+			p.SRem(ctx, k.actsent, u.User)
 			if len(ballots) > 0 {
 				p.HDel(ctx, k.ballots, ballots...)
 			}

@@ -22,7 +22,11 @@ var privacyMsgs = bot.Catalog{
 		"data_notes":   "  - Ihre Notizen: {list}",
 		"data_note":    "zu Thema {n}: „{text}“",
 		"data_thumbs":  "  - Ihre Stimme in der laufenden Daumen-Abstimmung: {thumb}",
-		"data_expires": "  - wird automatisch gelöscht am {date}",
+
+		"data_actions_own":   "  - Ihre Aufgaben: {list}",
+		"data_actions_wrote": "  - Von Ihnen eingetragene Aufgaben: {list}",
+		"data_action":        "zu Thema {n}: „{text}“ (für {owner})",
+		"data_expires":       "  - wird automatisch gelöscht am {date}",
 	},
 	"en": {
 		"anonymous":        "(anonymous)",
@@ -41,6 +45,10 @@ var privacyMsgs = bot.Catalog{
 		"data_notes":   "  - Your notes: {list}",
 		"data_note":    "on topic {n}: “{text}”",
 		"data_thumbs":  "  - Your vote in the open thumbs vote: {thumb}",
-		"data_expires": "  - deleted automatically on {date}",
+
+		"data_actions_own":   "  - Your action items: {list}",
+		"data_actions_wrote": "  - Action items you recorded: {list}",
+		"data_action":        "on topic {n}: “{text}” (for {owner})",
+		"data_expires":       "  - deleted automatically on {date}",
 	},
 }

@@ -110,7 +110,7 @@ func TestForgetAnonymisesWhatOthersNeed(t *testing.T) {
 	}
 	people := store.Client.SCard(ctx, k.people).Val()
 	for _, lang := range []string{"de", "en"} {
-		summary := fx.lc.view(ctx, k, after, lang).summary(notes, int(people)).Text
+		summary := fx.lc.view(ctx, k, after, lang).summary(notes, nil, int(people)).Text
 		contains(t, summary, "Jugendbeteiligung im Ausschuss")
 		marker := map[string]string{"de": "Jugendliche direkt einladen _(anonym)_", "en": "Jugendliche direkt einladen _(anonymous)_"}[lang]
 		contains(t, summary, marker)

@@ -1,6 +1,7 @@
 package leancoffee
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +31,18 @@ func (v view) topicText(n int) string {
 	return adapters.Escape(v.topics[n-1].Text)
 }
 
+// author names who proposed topic n, and who proposed the topics merged into it.
 func (v view) author(n int) string {
 	if n < 1 || n > len(v.topics) {
 		return ""
 	}
-	return authorName(v.lang, v.topics[n-1].AuthorName, v.topics[n-1].Anon)
+	name := authorName(v.lang, v.topics[n-1].AuthorName, v.topics[n-1].Anon)
+	for _, t := range v.topics {
+		if t.Into == n {
+			name += ", " + authorName(v.lang, t.AuthorName, t.Anon)
+		}
+	}
+	return name
 }
 
 // dur formats a duration the way people say it: "45 Sek.", "8 Min.", "1 Min. 30 Sek.".
@@ -88,6 +96,9 @@ func (v view) board() adapters.Message {
 	line(v.t("board_title_" + string(r.Phase)))
 	line(v.t("board_meta", "mod", modName(v.lang, r), "dots", v.dots(r.Dots),
 		"timebox", v.dur(r.Timebox), "ext", v.extList()))
+	if !r.Begin.IsZero() && v.now.Before(r.Begin) && (r.Phase == PhaseCollecting || r.Phase == PhaseVoting) {
+		line(v.t("board_begin", "when", bot.FormatDayTime(v.lang, r.Begin.In(v.loc))))
+	}
 	line("")
 	var buttons []adapters.Button
 	switch r.Phase {
@@ -96,18 +107,30 @@ func (v view) board() adapters.Message {
 			line(v.t("board_no_topics"))
 		}
 		for n := 1; n <= r.Topics; n++ {
+			if slices.Contains(r.Merged, n) {
+				continue
+			}
 			line(v.t("board_topic_collect", "n", n, "text", v.topicText(n), "author", v.author(n)))
 		}
 		line("")
 		line(v.t("board_hint_collecting"))
 		buttons = append(buttons, button("lc.next", v.t("btn_start_voting"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary))
 	case PhaseVoting:
+		if r.Topics == 0 {
+			line(v.t("board_no_topics"))
+		}
 		for n := 1; n <= r.Topics; n++ {
+			if slices.Contains(r.Merged, n) {
+				continue
+			}
 			line(v.t("board_topic_votes", "n", n, "text", v.topicText(n), "votes", v.dots(r.Votes[n])))
 			buttons = append(buttons, button("lc.vote", v.t("btn_vote", "n", n), r.ID+":"+strconv.Itoa(n),
 				v.t("cmd_vote", "n", n), adapters.StyleDefault))
 		}
 		line("")
+		if r.Open {
+			line(v.t("board_hint_open"))
+		}
 		line(v.t("board_hint_voting", "dots", v.dots(r.Dots), "pertopic", r.PerTopic))
 		buttons = append(buttons, button("lc.next", v.t("btn_start_discussion"), stepValue(r), v.t("cmd_next"), adapters.StylePrimary))
 	case PhaseDiscussing:
@@ -153,20 +176,20 @@ func (v view) orderedTopics(line func(string)) {
 
 // order is the discussion order, or the vote order when discussion never started.
 func (v view) order() []int {
-	if len(v.r.Order) == v.r.Topics && v.r.Topics > 0 {
+	if len(v.r.Order) > 0 {
 		return v.r.Order
 	}
-	return discussionOrder(v.r.Topics, v.r.Votes)
+	return discussionOrder(v.r.Topics, v.r.Votes, v.r.Merged)
 }
 
 // summary renders the minutes: all topics in vote order, discussed or not, with dots, time
 // and notes.
-func (v view) summary(notes []storedNote, people int) adapters.Message {
+func (v view) summary(notes []storedNote, actions []storedAction, people int) adapters.Message {
 	r := v.r
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
-	line(v.t("sum_title", "date", bot.FormatDate(v.lang, r.Started.In(v.loc))))
-	total := r.Ended.Sub(r.Started)
+	line(v.t("sum_title", "date", bot.FormatDate(v.lang, r.MeetingStart().In(v.loc))))
+	total := r.Ended.Sub(r.MeetingStart())
 	line(v.t("sum_meta", "mod", modName(v.lang, r), "people", msgs.N(v.lang, "people", people), "dur", v.dur(total)))
 	line("")
 	if r.Topics == 0 {
@@ -175,6 +198,10 @@ func (v view) summary(notes []storedNote, people int) adapters.Message {
 	byTopic := map[int][]storedNote{}
 	for _, n := range notes {
 		byTopic[n.Topic] = append(byTopic[n.Topic], n)
+	}
+	actionsOf := map[int][]storedAction{}
+	for _, a := range liveActions(actions) {
+		actionsOf[a.Topic] = append(actionsOf[a.Topic], a)
 	}
 	for _, n := range v.order() {
 		args := []any{"n", n, "text", v.topicText(n), "votes", v.dots(r.Votes[n]), "spent", v.dur(r.Spent[n])}
@@ -188,6 +215,9 @@ func (v view) summary(notes []storedNote, people int) adapters.Message {
 		}
 		for _, note := range byTopic[n] {
 			line(v.t("sum_note", "text", adapters.Escape(note.Text), "author", authorName(v.lang, note.AuthorName, note.Anon)))
+		}
+		for _, a := range actionsOf[n] {
+			line(v.t("sum_action", "text", adapters.Escape(a.Text), "owner", a.ownerName(v.lang)))
 		}
 	}
 	line("")

@@ -57,11 +57,14 @@ type Round struct {
 	TopicStart time.Time
 	Started    time.Time
 	Ended      time.Time
-	Ver        int64 // bumped on every change; orders board renders
-	MVer       int64 // bumped on every change but votes, thumbs and notes (see store.go)
-	Announced  int64 // the Seq whose announcement has been posted (see Feature.onTimer)
-	Warned     int64 // the Seq whose timebox warning has been posted (see Feature.onWarning)
-	Anon       int64 // bumped when a person's data is anonymised (privacy.go); keys the topic cache
+	Ver        int64     // bumped on every change; orders board renders
+	MVer       int64     // bumped on every change but votes, thumbs and notes (see store.go)
+	Announced  int64     // the Seq whose announcement has been posted (see Feature.onTimer)
+	Warned     int64     // the Seq whose timebox warning has been posted (see Feature.onWarning)
+	Anon       int64     // bumped when a person's data is anonymised (privacy.go); keys the topic cache
+	Merged     []int     // topics merged into another (merge.go): they keep their number, off the board
+	Begin      time.Time // planned start (schedule.go); zero for a round that started right away
+	Open       bool      // topics are still accepted while voting (a planned round voting ahead)
 
 	Votes    map[int]int           // topic → dots
 	Spent    map[int]time.Duration // topic → time discussed
@@ -119,7 +122,7 @@ func (r *Round) Next(now time.Time) (Result, error) {
 		if r.Topics == 0 {
 			return Result{}, errNoTopics
 		}
-		r.Order = discussionOrder(r.Topics, r.Votes)
+		r.Order = discussionOrder(r.Topics, r.Votes, r.Merged)
 		r.Phase = PhaseDiscussing
 		r.startTopic(0, now)
 		return Result{Outcome: OutTopicStarted}, nil
@@ -259,14 +262,27 @@ func (r *Round) finish(now time.Time) {
 	r.Thumbs = nil
 }
 
-// discussionOrder sorts topics by dots, most first; ties keep the earlier topic first.
-func discussionOrder(topics int, votes map[int]int) []int {
-	order := make([]int, topics)
-	for i := range order {
-		order[i] = i + 1
+// discussionOrder sorts topics by dots, most first; ties keep the earlier topic first. Merged
+// topics are left out: their dots went to the topic they were merged into.
+func discussionOrder(topics int, votes map[int]int, merged []int) []int {
+	order := make([]int, 0, topics)
+	for n := 1; n <= topics; n++ {
+		if !slices.Contains(merged, n) {
+			order = append(order, n)
+		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return votes[b] - votes[a] })
 	return order
+}
+
+// MeetingStart is when the round met: its planned start for a round planned ahead (unless it
+// ended before), else when it was opened. Summaries date and time the meeting by it, not by
+// the day the round was planned.
+func (r *Round) MeetingStart() time.Time {
+	if !r.Begin.IsZero() && (r.Ended.IsZero() || r.Begin.Before(r.Ended)) {
+		return r.Begin
+	}
+	return r.Started
 }
 
 // Discussed reports whether topic n has been discussed or is under discussion.

@@ -26,6 +26,8 @@ import (
 //	wolbot:<ns>:lc:{<channel key>}:stats    HASH    "t:<n>" → ms discussed; "x:<n>" → extensions
 //	wolbot:<ns>:lc:{<channel key>}:thumbs   HASH    user → up|side|down for the open thumbs vote
 //	wolbot:<ns>:lc:{<channel key>}:notes    LIST    "<topic>|<JSON storedNote>"
+//	wolbot:<ns>:lc:{<channel key>}:actions  LIST    "<topic>|<JSON storedAction>"; item n is entry n-1
+//	wolbot:<ns>:lc:{<channel key>}:actsent  SET     owners whose action items have gone out by DM
 //	wolbot:<ns>:seen:{<channel key>}:<id>   STRING  event dedupe, shared with the router
 //	wolbot:<ns>:lc:user:{<platform>:<user>}:rounds  SET  channel keys of the rounds the user
 //	                                                took part in: the index that finds a person's
@@ -48,10 +50,11 @@ const DefaultRetention = 30 * 24 * time.Hour
 type keys struct {
 	chanKey                                                     string
 	round, votes, stats, thumbs, topics, ballots, people, notes string
+	actions, actsent                                            string
 }
 
 func (k keys) all() []string {
-	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes}
+	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes, k.actions, k.actsent}
 }
 
 // storedTopic and storedNote carry their author so the board can name them and a person's
@@ -61,6 +64,7 @@ type storedTopic struct {
 	AuthorName string `json:"n"`
 	Text       string `json:"t"`
 	Anon       bool   `json:"x,omitempty"`
+	Into       int    `json:"m,omitempty"` // merged into this topic (merge.go); off the board
 }
 
 type storedNote struct {
@@ -97,16 +101,17 @@ func (st *store) keys(chanKey string) keys {
 		chanKey: chanKey,
 		round:   p + "round", votes: p + "votes", stats: p + "stats", thumbs: p + "thumbs",
 		topics: p + "topics", ballots: p + "ballots", people: p + "people", notes: p + "notes",
+		actions: p + "actions", actsent: p + "actsent",
 	}
 }
 
-// scriptKeys is the fixed KEYS layout every script gets; the last one is the dedupe key (or the
-// round key again when the router has already deduped).
+// scriptKeys is the fixed KEYS layout every script gets; KEYS[9] is the dedupe key (or the
+// round key again when the router has already deduped), KEYS[10] the action items.
 func (st *store) scriptKeys(k keys, dedupeKey string) []string {
 	if dedupeKey == "" {
 		dedupeKey = k.round
 	}
-	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes, dedupeKey}
+	return []string{k.round, k.votes, k.stats, k.thumbs, k.topics, k.ballots, k.people, k.notes, dedupeKey, k.actions}
 }
 
 // luaPrelude is shared by all scripts. ARGV[1] is "1" when the script must record the event id
@@ -152,10 +157,11 @@ func prelude(fields ...string) string {
 	return strings.Replace(luaPrelude, "FIELDS", "'"+strings.Join(fields, "', '")+"'", 1)
 }
 
-// addTopicScript: ARGV[5] user, ARGV[6] topic JSON, ARGV[7] max topics. A topic changes the
-// board's structure, so it bumps mver too.
-var addTopicScript = redis.NewScript(prelude("topics") + `
-if r[2] ~= 'collecting' then return snap('phase') end
+// addTopicScript: ARGV[5] user, ARGV[6] topic JSON, ARGV[7] max topics. Topics are taken while
+// collecting, and while voting in a round planned with voting ahead ("open"). A topic changes
+// the board's structure, so it bumps mver too.
+var addTopicScript = redis.NewScript(prelude("topics", "open") + `
+if r[2] ~= 'collecting' and not (r[2] == 'voting' and r[5] == '1') then return snap('phase') end
 if tonumber(r[4] or '0') >= tonumber(ARGV[7]) then return snap('full') end
 local n = redis.call('HINCRBY', KEYS[1], 'topics', 1)
 redis.call('HSET', KEYS[5], n, ARGV[6])
@@ -168,10 +174,13 @@ return snap('ok', n, redis.call('HINCRBY', KEYS[1], 'ver', 1), mver)
 
 // voteScript puts (ARGV[7] = "1") or takes back (ARGV[7] = "-1") one dot of user ARGV[5] on
 // topic ARGV[6], within the person's limits. Extra of 'ok' is the dots the user has used.
-var voteScript = redis.NewScript(prelude("dots", "pertopic", "topics") + `
+var voteScript = redis.NewScript(prelude("dots", "pertopic", "topics", "merged") + `
 if r[2] ~= 'voting' then return snap('phase') end
 local n = tonumber(ARGV[6])
 if not n or n < 1 or n > tonumber(r[6] or '0') then return snap('notopic') end
+if ARGV[7] == '1' and string.find(',' .. (r[7] or '') .. ',', ',' .. n .. ',', 1, true) then
+  return snap('merged', cjson.decode(redis.call('HGET', KEYS[5], n)).m)
+end
 local user, ballot = ARGV[5], ARGV[5] .. '|' .. ARGV[6]
 local b = redis.call('HMGET', KEYS[6], user, ballot)
 local used, mine = tonumber(b[1] or '0'), tonumber(b[2] or '0')
@@ -538,7 +547,8 @@ func encodeRound(r *Round) map[string]any {
 		"cur": r.Cur, "topic": r.Topic, "extused": r.ExtUsed, "stage": string(r.Stage), "seq": r.Seq,
 		"due": ms(r.Due), "tstart": ms(r.TopicStart), "started": ms(r.Started), "ended": ms(r.Ended),
 		"ver": r.Ver, "mver": r.MVer, "announced": r.Announced, "anon": r.Anon,
-		"warn": r.Warning.Milliseconds(), "warned": r.Warned,
+		"warn": r.Warning.Milliseconds(), "warned": r.Warned, "merged": joinInts(r.Merged),
+		"begin": ms(r.Begin), "open": boolInt(r.Open),
 	}
 }
 
@@ -558,8 +568,9 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 		ExtUsed: d.int("extused"), Seq: d.int64("seq"), Due: d.time("due"),
 		TopicStart: d.time("tstart"), Started: d.time("started"), Ended: d.time("ended"),
 		Ver: d.int64("ver"), MVer: d.int64("mver"), Announced: d.int64("announced"), Anon: d.int64("anon"),
-		Warned: d.int64("warned"),
-		Votes:  decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
+		Warned: d.int64("warned"), Merged: d.ints("merged"),
+		Begin: d.time("begin"), Open: d.int("open") == 1,
+		Votes: decodeVotes(votes), Spent: map[int]time.Duration{}, ExtCount: map[int]int{}, Thumbs: thumbs,
 	}
 	for f, v := range stats {
 		kind, num, _ := strings.Cut(f, ":")
@@ -646,6 +657,13 @@ func joinDurations(ds []time.Duration) string {
 		s[i] = strconv.FormatInt(d.Milliseconds(), 10)
 	}
 	return strings.Join(s, ",")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func ms(t time.Time) int64 {

@@ -48,10 +48,11 @@ func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step f
 		res        Result
 		prevSeq    int64
 		prevStage  Stage
+		prevPhase  Phase
 		prevPrompt string
 	)
 	r, err := f.st.update(ctx, k, func(r *Round) error {
-		prevSeq, prevStage, prevPrompt = r.Seq, r.Stage, r.Prompt
+		prevSeq, prevStage, prevPhase, prevPrompt = r.Seq, r.Stage, r.Phase, r.Prompt
 		var err error
 		if res, err = step(r, f.now()); err != nil {
 			return err
@@ -61,6 +62,9 @@ func (f *Feature) transition(ctx context.Context, k keys, fromTimer bool, step f
 		}
 		return nil
 	}, func(ctx context.Context, r *Round) error {
+		if r.Phase == PhaseEnded && prevPhase != PhaseEnded {
+			return f.scheduleActionDMs(ctx, k, r)
+		}
 		if r.Phase != PhaseDiscussing || r.Seq == prevSeq {
 			return nil
 		}
@@ -155,18 +159,25 @@ func (f *Feature) postSummary(ctx context.Context, k keys, r *Round) error {
 	if err != nil {
 		return err
 	}
+	actions, err := f.st.actions(ctx, k)
+	if err != nil {
+		return err
+	}
 	people, err := f.st.s.Client.SCard(ctx, k.people).Result()
 	if err != nil {
 		return fmt.Errorf("leancoffee: count people: %w", err)
 	}
-	f.st.reindexEnded(ctx, k, r, f.log)
+	f.st.reindexEnded(ctx, k, r, actionPeople(actions), f.log)
 	v := f.view(ctx, k, r, r.Lang)
-	if _, err := f.chat.Post(ctx, r.Channel, v.summary(notes, int(people))); err != nil {
+	msg := v.summary(notes, actions, int(people))
+	msg.Key = "lc-summary:" + r.ID
+	msg.Files = []adapters.File{v.minutesFile(notes, actions, int(people))}
+	if _, err := f.chat.Post(ctx, r.Channel, msg); err != nil {
 		return fmt.Errorf("leancoffee: post summary: %w", err)
 	}
 	f.boards.forget(k.chanKey + ":" + r.ID)
 	f.log.Info().Str("round", r.ID).Int("topics", r.Topics).Msg("lean coffee round ended")
-	return nil
+	return f.sendActionDMs(ctx, k, r, actions)
 }
 
 // onTimer ends a timebox or a thumbs vote. It is idempotent: a timer whose step has passed
