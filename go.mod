@@ -14,6 +14,7 @@ require (
 	github.com/rs/zerolog v1.35.1
 	github.com/slack-go/slack v0.34.0
 	gopkg.in/yaml.v3 v3.0.1
+	maunium.net/go/mautrix v0.33.0
 )
 
 require (
@@ -73,5 +74,4 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
-	maunium.net/go/mautrix v0.33.0 // indirect
 )

@@ -93,9 +93,10 @@ type Adapter struct {
 	connected atomic.Bool
 
 	mu        sync.Mutex
-	direct    map[id.RoomID]cached    // room → is a DM of the bot with one person
-	dms       map[id.UserID]id.RoomID // user → DM room with the bot
-	reactions map[id.EventID]string   // post → reaction keys the bot last put on it
+	direct    map[id.RoomID]cached             // room → is a DM of the bot with one person
+	dms       map[id.UserID]id.RoomID          // user → DM room with the bot
+	reactions map[id.EventID]string            // post → reaction keys the bot last put on it
+	actions   map[id.EventID]map[string]action // post → reaction map of its latest version seen in sync
 
 	// Tunables, shortened by tests.
 	backoffMin    time.Duration
@@ -134,6 +135,7 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		direct:    make(map[id.RoomID]cached),
 		dms:       make(map[id.UserID]id.RoomID),
 		reactions: make(map[id.EventID]string),
+		actions:   make(map[id.EventID]map[string]action),
 
 		backoffMin:    time.Second,
 		backoffMax:    30 * time.Second,
@@ -197,10 +199,7 @@ func (a *Adapter) login(ctx context.Context, opts Options) error {
 	if device == "" {
 		device = "WOLBOT"
 	}
-	user := opts.User
-	if !strings.HasPrefix(user, "@") {
-		user = strings.TrimPrefix(user, "@")
-	}
+	user := strings.TrimSpace(opts.User) // an MXID or a localpart: the server takes both
 	resp, err := a.cli.Login(ctx, &mautrix.ReqLogin{
 		Type:                     mautrix.AuthTypePassword,
 		Identifier:               mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: user},

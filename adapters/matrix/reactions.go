@@ -37,6 +37,12 @@ func (a *Adapter) fromReaction(ctx context.Context, evt *event.Event) (adapters.
 // currentActions returns the reaction → button map of the bot's message post as last edited;
 // nil for a message that is not the bot's.
 func (a *Adapter) currentActions(ctx context.Context, room id.RoomID, post id.EventID) (map[string]action, error) {
+	a.mu.Lock()
+	m, ok := a.actions[post]
+	a.mu.Unlock()
+	if ok {
+		return m, nil
+	}
 	orig, err := a.fetch(ctx, room, post)
 	if err != nil || orig == nil || orig.Sender != a.self {
 		return nil, err
@@ -58,19 +64,25 @@ func (a *Adapter) currentActions(ctx context.Context, room id.RoomID, post id.Ev
 			content, latest = nc, e.Timestamp
 		}
 	}
+	return parseActions(content), nil
+}
+
+// parseActions reads the reaction map from a message's content; nil when there is none or it
+// is malformed.
+func parseActions(content map[string]any) map[string]action {
 	raw, ok := content[reactionsKey]
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	js, err := json.Marshal(raw)
 	if err != nil {
-		return nil, err
+		return nil
 	}
 	var m map[string]action
-	if err := json.Unmarshal(js, &m); err != nil {
-		return nil, nil // not ours to read: no reactions
+	if json.Unmarshal(js, &m) != nil {
+		return nil
 	}
-	return m, nil
+	return m
 }
 
 // fetch gets one event of room, decrypted where the binary can; nil for an encrypted event

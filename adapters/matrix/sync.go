@@ -41,7 +41,10 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 	}
 	syncer := mautrix.NewDefaultSyncer()
 	var cur *batch
-	syncer.OnEvent(func(_ context.Context, evt *event.Event) { cur.add(evt, a.self) })
+	syncer.OnEvent(func(_ context.Context, evt *event.Event) {
+		a.noteOwn(evt)
+		cur.add(evt, a.self)
+	})
 	a.cli.Syncer = syncer
 	if a.crypto != nil {
 		if err := a.crypto.Init(ctx); err != nil {
@@ -60,9 +63,11 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 		a.log.Info().Msg("matrix: no stored sync position: the first sync skips the rooms' history")
 	}
 	backoff := time.Duration(0)
-	for {
+	for synced := false; ; synced = true {
+		// The first sync of a process, and one after an error, returns at once, so that
+		// Connected (and /readyz) turns true without waiting out a long poll.
 		timeout := a.pollTimeout
-		if since == "" || backoff > 0 {
+		if !synced || since == "" || backoff > 0 {
 			timeout = 0
 		}
 		resp, err := a.cli.FullSyncRequest(ctx, mautrix.ReqSync{
@@ -122,6 +127,32 @@ func (b *batch) add(evt *event.Event, self id.UserID) {
 	case evt.Type == event.EventMessage, evt.Type == event.EventReaction, evt.Type == event.EventEncrypted:
 		b.events = append(b.events, evt)
 	}
+}
+
+// noteOwn remembers the reaction map of the bot's own messages and edits as the sync delivers
+// them, in timeline order, so that a reaction right after an edit (in the same batch, or
+// before the homeserver's relations index has caught up) maps by the edit. Every replica sees
+// the bot's events in its own sync; after a restart the map is read back from the server.
+func (a *Adapter) noteOwn(evt *event.Event) {
+	if evt.Sender != a.self || evt.Type != event.EventMessage || evt.Mautrix.EventSource&event.SourceTimeline == 0 {
+		return
+	}
+	post, content := evt.ID, evt.Content.Raw
+	if rel, ok := content["m.relates_to"].(map[string]any); ok && rel["rel_type"] == string(event.RelReplace) {
+		of, _ := rel["event_id"].(string)
+		nc, _ := content["m.new_content"].(map[string]any)
+		post, content = id.EventID(of), nc
+	}
+	if post == "" {
+		return
+	}
+	m := parseActions(content)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.actions) > 10000 {
+		clear(a.actions)
+	}
+	a.actions[post] = m
 }
 
 // trimBeforeJoin removes what the bot must not answer: on the very first sync (no stored

@@ -23,6 +23,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -155,7 +156,8 @@ const secret = "wolbot-test-secret"
 // startDendrite writes a config into a temporary directory and starts Dendrite on a free
 // loopback port.
 func startDendrite(bin string) (*Server, func(), error) {
-	data, err := os.MkdirTemp("", "wolbot-dendrite-")
+	removeStale()
+	data, err := os.MkdirTemp("", fmt.Sprintf("wolbot-dendrite-%d-", os.Getpid()))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -277,6 +279,21 @@ func (s *Server) Register(tb testing.TB, localpart, displayName string) Account 
 		_ = cli.SetDisplayName(ctx, displayName) // Dendrite ignores displayname at registration
 	}
 	return Account{UserID: resp.UserID, Token: resp.AccessToken, Client: cli}
+}
+
+// removeStale deletes the data directories of Dendrites whose test binary is gone (killed
+// before Main could clean up).
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "wolbot-dendrite-*-*"))
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "wolbot-dendrite-%d-", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			_ = os.RemoveAll(d)
+		}
+	}
 }
 
 func freePort() (string, error) {
