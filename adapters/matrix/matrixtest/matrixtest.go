@@ -7,8 +7,9 @@
 // loopback port with SQLite in a temporary directory, federation off, registration only by
 // shared secret. The Dendrite binaries are cached in $WOLBOT_DENDRITE_DIR, default
 // <user cache dir>/wolbot-dendrite; when they are missing they are built there with
-// `go install` from the module proxy (a few minutes, once). Tests skip, saying why, only when
-// Dendrite cannot be built; .ci/run builds it beforehand so that CI always runs them.
+// `go install` from the module proxy (a few minutes, once; it needs cgo). Tests skip, saying
+// why, only when Dendrite cannot be built; .ci/run builds it beforehand and sets
+// WOLBOT_REQUIRE_DENDRITE, which turns that skip into a failure, so that CI always runs them.
 //
 //	func TestMain(m *testing.M) { os.Exit(matrixtest.Main(m)) }
 //
@@ -81,6 +82,9 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	server.once.Do(setup)
 	if server.skip != "" {
+		if os.Getenv("WOLBOT_REQUIRE_DENDRITE") != "" { // CI: a skipped Matrix test is a failure
+			tb.Fatal("matrixtest: " + server.skip)
+		}
 		tb.Skip("matrixtest: " + server.skip)
 	}
 	if server.err != nil {
