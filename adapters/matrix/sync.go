@@ -40,10 +40,25 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 		return err
 	}
 	syncer := mautrix.NewDefaultSyncer()
+	// cur collects the events of the sync response being processed. The crypto helper may
+	// dispatch a decrypted event later, from its own goroutine, once the keys it waited for
+	// have arrived: such an event joins the batch in progress or, between batches, is handled
+	// on its own.
+	var curMu sync.Mutex
 	var cur *batch
 	syncer.OnEvent(func(_ context.Context, evt *event.Event) {
+		curMu.Lock()
+		defer curMu.Unlock()
 		a.noteOwn(evt)
-		cur.add(evt, a.self)
+		if cur != nil {
+			cur.add(evt, a.self)
+			return
+		}
+		late := &batch{}
+		late.add(evt, a.self)
+		for _, e := range late.events {
+			go a.handle(ctx, h, e)
+		}
 	})
 	a.cli.Syncer = syncer
 	if a.crypto != nil {
@@ -93,12 +108,16 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 		a.connected.Store(true)
 
 		trimBeforeJoin(resp, a.self, since == "")
+		curMu.Lock()
 		cur = &batch{}
+		curMu.Unlock()
 		if err := syncer.ProcessResponse(ctx, resp, since); err != nil {
 			a.log.Error().Err(err).Msg("matrix: processing a sync response failed")
 		}
+		curMu.Lock()
 		b := cur
 		cur = nil
+		curMu.Unlock()
 		a.answerInvites(ctx, b.invites)
 		a.dispatch(ctx, h, b.events)
 		if err := a.saveCursor(ctx, resp.NextBatch); err != nil {
