@@ -4,72 +4,16 @@ package matrix
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"go.mau.fi/util/dbutil"
 	"maunium.net/go/mautrix"
-	"maunium.net/go/mautrix/crypto/cryptohelper"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
 	"github.com/wolbot/wolbot/adapters"
 	"github.com/wolbot/wolbot/adapters/matrix/matrixtest"
 )
-
-// e2eeClient makes acc an encrypting client, as Element is, syncing until the test ends; it
-// returns a function that lists the decrypted texts it has received from from.
-func e2eeClient(t *testing.T, acc matrixtest.Account, from id.UserID) func() []string {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "client.db")+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	udb, err := dbutil.NewWithDB(db, "sqlite3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli := acc.Client
-	h, err := cryptohelper.NewCryptoHelper(cli, []byte("test-pickle"), udb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := h.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cli.Crypto = h
-	var mu sync.Mutex
-	var texts []string
-	cli.Syncer.(mautrix.ExtensibleSyncer).OnEventType(event.EventMessage, func(_ context.Context, evt *event.Event) {
-		if evt.Sender != from || evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		body, _ := evt.Content.Raw["body"].(string)
-		texts = append(texts, body)
-	})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = cli.SyncWithContext(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		_ = h.Close()
-	})
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), texts...)
-	}
-}
 
 // TestEncryptedDirectRoom: a person opens an encrypted DM with the bot, as Element does by
 // default; the bot reads the commands and answers encrypted, and after a restart on the same
@@ -82,7 +26,7 @@ func TestEncryptedDirectRoom(t *testing.T) {
 	if a.crypto == nil {
 		t.Fatal("built with -tags goolm but no encryption")
 	}
-	received := e2eeClient(t, f.anna, f.bot.UserID)
+	anna := matrixtest.Encrypting(t, f.anna)
 	ctx := context.Background()
 	resp, err := f.anna.Client.CreateRoom(ctx, &mautrix.ReqCreateRoom{
 		Preset: "trusted_private_chat", IsDirect: true, Invite: []id.UserID{f.bot.UserID},
@@ -94,7 +38,7 @@ func TestEncryptedDirectRoom(t *testing.T) {
 	}
 	dm := resp.RoomID
 	joined(t, f.anna, dm, f.bot.UserID)
-	time.Sleep(time.Second) // anna's client learns the bot's device from its sync
+	anna.WaitEncrypted(t, dm)
 
 	sent, err := f.anna.Client.SendText(ctx, dm, "wol join")
 	if err != nil {
@@ -119,13 +63,26 @@ func TestEncryptedDirectRoom(t *testing.T) {
 		t.Fatalf("bot's answer on the server is %v (%v), want m.room.encrypted", out.Type, err)
 	}
 	waitFor(t, "anna decrypts the bot's answer", func() bool {
-		for _, s := range received() {
+		for _, s := range anna.Texts(dm) {
 			if strings.Contains(s, "Für welche Region?") && strings.Contains(s, "`!wol antwort rheinland`") {
 				return true
 			}
 		}
 		return false
 	})
+
+	// A reaction on an encrypted message of the bot is a click too: the bot decrypts its own
+	// message to read the reaction map.
+	prompt, err := a.Post(ctx, dm.String(), adapters.Message{Text: "Weiter?", Buttons: []adapters.Button{
+		{ID: "lc.thumbs", Label: "👍 Vertiefen", Value: "r9:1:up", Command: "/lc thumbs up"},
+		{ID: "lc.thumbs", Label: "👎 Weiter", Value: "r9:1:down", Command: "/lc thumbs down"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	react(t, f.anna, dm, id.EventID(prompt.ID), "👎️")
+	if ev := rec.next(t); ev.Kind != adapters.KindAction || ev.ActionID != "lc.thumbs" || ev.Value != "r9:1:down" {
+		t.Fatalf("reaction on an encrypted message became %+v", ev)
+	}
 
 	// Restart on the same crypto directory: the keys survived.
 	stop()
@@ -135,5 +92,10 @@ func TestEncryptedDirectRoom(t *testing.T) {
 	}
 	if ev := rec2.next(t); ev.Text != "rheinland" || !ev.Direct {
 		t.Fatalf("after restart the bot read %+v, want the decrypted answer", ev)
+	}
+	// The new process has not seen the prompt in its sync: it fetches and decrypts it.
+	react(t, f.anna, dm, id.EventID(prompt.ID), "👍")
+	if ev := rec2.next(t); ev.ActionID != "lc.thumbs" || ev.Value != "r9:1:up" {
+		t.Fatalf("after restart a reaction became %+v", ev)
 	}
 }
