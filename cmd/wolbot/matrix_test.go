@@ -378,11 +378,12 @@ func TestMatrixCircleEnrolment(t *testing.T) {
 		return false
 	})
 	for _, p := range planners {
-		var m event.MemberEventContent
-		if err := w.bot.Client.StateEvent(context.Background(), circle, event.StateMember, w.users[p].UserID.String(), &m); err != nil ||
-			m.Membership != event.MembershipInvite {
-			t.Errorf("%s in the circle room: %q %v, want invited", p, m.Membership, err)
-		}
+		// Dendrite sends createRoom's invites after the room's name: wait for them.
+		eventually(t, 20*time.Second, p+" invited to the circle room", func() bool {
+			var m event.MemberEventContent
+			err := w.bot.Client.StateEvent(context.Background(), circle, event.StateMember, w.users[p].UserID.String(), &m)
+			return err == nil && m.Membership == event.MembershipInvite
+		})
 	}
 	w.waitPost(t, circle, "Willkommen in Ihrem Working-Out-Loud-Kreis")
 }
