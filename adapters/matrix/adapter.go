@@ -98,6 +98,8 @@ type Adapter struct {
 	reactions map[id.EventID]string            // post → reaction keys the bot last put on it
 	actions   map[id.EventID]map[string]action // post → reaction map of its latest version seen in sync
 
+	toldEncrypted map[id.RoomID]bool // rooms told that this binary cannot decrypt
+
 	// Tunables, shortened by tests.
 	backoffMin    time.Duration
 	backoffMax    time.Duration
@@ -136,6 +138,8 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		dms:       make(map[id.UserID]id.RoomID),
 		reactions: make(map[id.EventID]string),
 		actions:   make(map[id.EventID]map[string]action),
+
+		toldEncrypted: make(map[id.RoomID]bool),
 
 		backoffMin:    time.Second,
 		backoffMax:    30 * time.Second,

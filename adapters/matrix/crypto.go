@@ -2,7 +2,6 @@ package matrix
 
 import (
 	"context"
-	"time"
 
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
@@ -44,9 +43,11 @@ func (a *Adapter) refuseEncrypted(ctx context.Context, evt *event.Event) {
 		return
 	}
 	a.mu.Lock()
-	key := id.RoomID("enc:" + evt.RoomID)
-	told := a.direct[key].yes
-	a.direct[key] = cached{yes: true, exp: time.Now().Add(24 * time.Hour)}
+	told := a.toldEncrypted[evt.RoomID]
+	if len(a.toldEncrypted) > 10000 {
+		clear(a.toldEncrypted)
+	}
+	a.toldEncrypted[evt.RoomID] = true
 	a.mu.Unlock()
 	a.log.Error().Str("room", evt.RoomID.String()).Msg("matrix: encrypted message ignored: this binary was built without -tags goolm and cannot decrypt")
 	if told {
