@@ -92,6 +92,13 @@ type Adapter struct {
 
 	connected atomic.Bool
 
+	// The syncer dispatches to onSyncEvent; Run sets handler and collects each response's
+	// events in cur.
+	syncer  *mautrix.DefaultSyncer
+	curMu   sync.Mutex
+	cur     *batch
+	handler adapters.Handler
+
 	mu        sync.Mutex
 	direct    map[id.RoomID]cached             // room → is a DM of the bot with one person
 	dms       map[id.UserID]id.RoomID          // user → DM room with the bot
@@ -172,8 +179,19 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 	if a.cursor == nil {
 		a.log.Warn().Msg("matrix: no sync cursor configured: a restart skips the events of the downtime")
 	}
+	a.syncer = mautrix.NewDefaultSyncer()
+	a.syncer.OnEvent(a.onSyncEvent)
+	cli.Syncer = a.syncer
 	if a.crypto, err = setupCrypto(ctx, a, opts); err != nil {
 		return nil, err
+	}
+	// Encryption is ready before New returns, so that nothing (a timer firing before Run)
+	// can send in plain text to an encrypted room.
+	if a.crypto != nil {
+		if err := a.crypto.Init(ctx); err != nil {
+			_ = a.crypto.Close()
+			return nil, fmt.Errorf("matrix: start encryption: %w", err)
+		}
 	}
 	a.log.Info().Str("bot", a.self.String()).Str("device", string(cli.DeviceID)).Bool("encryption", a.crypto != nil).Msg("matrix: authenticated")
 	return a, nil

@@ -14,6 +14,10 @@ type cryptoState interface {
 	Init(ctx context.Context) error
 	// Decrypt decrypts an m.room.encrypted event fetched outside /sync.
 	Decrypt(ctx context.Context, evt *event.Event) (*event.Event, error)
+	// Fresh reports whether the key database was created by this process: then the room state
+	// the encryption needs (who is in a room, which rooms are encrypted) must come from a full
+	// sync.
+	Fresh() bool
 	Close() error
 }
 

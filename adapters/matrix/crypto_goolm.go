@@ -24,6 +24,7 @@ import (
 type cryptoHelper struct {
 	h       *cryptohelper.CryptoHelper
 	cli     *mautrix.Client
+	fresh   bool
 	onError func(*event.Event, error)
 }
 
@@ -39,6 +40,7 @@ func setupCrypto(_ context.Context, a *Adapter, opts Options) (cryptoState, erro
 	}
 	name := strings.NewReplacer("@", "", ":", "_", "/", "_").Replace(a.self.String()) + "_" + string(a.cli.DeviceID) + ".db"
 	path := filepath.Join(dir, name)
+	_, statErr := os.Stat(path)
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("matrix: open crypto database %s: %w", path, err)
@@ -60,7 +62,7 @@ func setupCrypto(_ context.Context, a *Adapter, opts Options) (cryptoState, erro
 		return nil, fmt.Errorf("matrix: set up encryption: %w", err)
 	}
 	a.log.Info().Str("file", path).Msg("matrix: end-to-end encryption state in SQLite")
-	return &cryptoHelper{h: h, cli: a.cli, onError: func(evt *event.Event, err error) {
+	return &cryptoHelper{h: h, cli: a.cli, fresh: os.IsNotExist(statErr), onError: func(evt *event.Event, err error) {
 		a.log.Warn().Err(err).Str("room", evt.RoomID.String()).Str("event", evt.ID.String()).Msg("matrix: could not decrypt a message")
 	}}, nil
 }
@@ -80,5 +82,7 @@ func (c *cryptoHelper) Init(ctx context.Context) error {
 func (c *cryptoHelper) Decrypt(ctx context.Context, evt *event.Event) (*event.Event, error) {
 	return c.h.Decrypt(ctx, evt)
 }
+
+func (c *cryptoHelper) Fresh() bool { return c.fresh }
 
 func (c *cryptoHelper) Close() error { return c.h.Close() }

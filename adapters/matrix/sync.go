@@ -39,33 +39,9 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 	if err != nil {
 		return err
 	}
-	syncer := mautrix.NewDefaultSyncer()
-	// cur collects the events of the sync response being processed. The crypto helper may
-	// dispatch a decrypted event later, from its own goroutine, once the keys it waited for
-	// have arrived: such an event joins the batch in progress or, between batches, is handled
-	// on its own.
-	var curMu sync.Mutex
-	var cur *batch
-	syncer.OnEvent(func(_ context.Context, evt *event.Event) {
-		curMu.Lock()
-		defer curMu.Unlock()
-		a.noteOwn(evt)
-		if cur != nil {
-			cur.add(evt, a.self)
-			return
-		}
-		late := &batch{}
-		late.add(evt, a.self)
-		for _, e := range late.events {
-			go a.handle(ctx, h, e)
-		}
-	})
-	a.cli.Syncer = syncer
-	if a.crypto != nil {
-		if err := a.crypto.Init(ctx); err != nil {
-			return fmt.Errorf("matrix: start encryption: %w", err)
-		}
-	}
+	a.curMu.Lock()
+	a.handler = h
+	a.curMu.Unlock()
 	filter, err := a.cli.CreateFilter(ctx, &mautrix.Filter{
 		Room: &mautrix.RoomFilter{Timeline: &mautrix.FilterPart{Limit: timelineLimit}},
 		// Presence is noise for a bot and costs bandwidth.
@@ -73,6 +49,12 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 	})
 	if err != nil {
 		return fmt.Errorf("matrix: create sync filter: %w", err)
+	}
+	if since != "" && a.crypto != nil && a.crypto.Fresh() {
+		// Without the room state a full sync brings, the bot would take encrypted rooms for
+		// plain ones and send in clear text.
+		a.log.Warn().Msg("matrix: new encryption key database: starting with a full sync; messages sent while the bot was down are skipped")
+		since = ""
 	}
 	if since == "" {
 		a.log.Info().Msg("matrix: no stored sync position: the first sync skips the rooms' history")
@@ -108,16 +90,16 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 		a.connected.Store(true)
 
 		trimBeforeJoin(resp, a.self, since == "")
-		curMu.Lock()
-		cur = &batch{}
-		curMu.Unlock()
-		if err := syncer.ProcessResponse(ctx, resp, since); err != nil {
+		a.curMu.Lock()
+		a.cur = &batch{}
+		a.curMu.Unlock()
+		if err := a.syncer.ProcessResponse(ctx, resp, since); err != nil {
 			a.log.Error().Err(err).Msg("matrix: processing a sync response failed")
 		}
-		curMu.Lock()
-		b := cur
-		cur = nil
-		curMu.Unlock()
+		a.curMu.Lock()
+		b := a.cur
+		a.cur = nil
+		a.curMu.Unlock()
 		a.answerInvites(ctx, b.invites)
 		a.dispatch(ctx, h, b.events)
 		if err := a.saveCursor(ctx, resp.NextBatch); err != nil {
@@ -126,6 +108,27 @@ func (a *Adapter) Run(ctx context.Context, h adapters.Handler) error {
 			a.log.Error().Err(err).Msg("matrix: could not store the sync position")
 		}
 		since = resp.NextBatch
+	}
+}
+
+// onSyncEvent receives every event the syncer dispatches. a.cur collects the events of the
+// sync response being processed. The crypto helper may dispatch a decrypted event later, from
+// its own goroutine, once the keys it waited for have arrived: such an event joins the batch in
+// progress or, between batches, is handled on its own.
+func (a *Adapter) onSyncEvent(_ context.Context, evt *event.Event) {
+	a.curMu.Lock()
+	defer a.curMu.Unlock()
+	a.noteOwn(evt)
+	if a.cur != nil {
+		a.cur.add(evt, a.self)
+		return
+	}
+	late := &batch{}
+	late.add(evt, a.self)
+	for _, e := range late.events {
+		if a.handler != nil {
+			go a.handle(context.Background(), a.handler, e)
+		}
 	}
 }
 
