@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -314,12 +315,15 @@ func opName(method, path string) string {
 	if len(parts) > 0 && (parts[0] == "v3" || parts[0] == "v1" || parts[0] == "r0" || parts[0] == "unstable") {
 		parts = parts[1:]
 	}
-	for i, p := range parts {
-		if i > 0 && (strings.ContainsAny(p, "!$@#%:") || (i > 0 && (parts[i-1] == "send" || parts[i-1] == "state" || parts[i-1] == "redact" || parts[i-1] == "account_data"))) {
+	orig := slices.Clone(parts)
+	for i, p := range orig {
+		switch {
+		case strings.ContainsAny(p, "!$@#%:"): // a room, event or user id, an alias
 			parts[i] = "*"
-		}
-		if i > 1 && parts[i-2] == "send" {
-			parts[i] = "*"
+		case i > 0 && slices.Contains([]string{"send", "state", "redact", "account_data"}, orig[i-1]):
+			parts[i] = "*" // an event type or transaction id
+		case i > 1 && orig[i-2] == "send":
+			parts[i] = "*" // send/<type>/<transaction id>
 		}
 	}
 	return method + " " + strings.Join(parts, "/")
