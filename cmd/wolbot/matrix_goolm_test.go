@@ -27,10 +27,17 @@ func wolbotGoolmBinary(t *testing.T) string {
 		t.Skip("builds and runs the wolbot binary")
 	}
 	goolmBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "wolbot-goolm-")
-		if err != nil {
-			goolmBin.err = err
-			return
+		// Next to the test binary, in the directory `go test` removes afterwards.
+		dir := ""
+		if exe, err := os.Executable(); err == nil {
+			dir, _ = os.MkdirTemp(filepath.Dir(exe), "wolbot-goolm-")
+		}
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "wolbot-goolm-"); err != nil {
+				goolmBin.err = err
+				return
+			}
 		}
 		goolmBin.path = filepath.Join(dir, "wolbot")
 		out, err := exec.Command("go", "build", "-tags", "goolm", "-o", goolmBin.path, ".").CombinedOutput()
