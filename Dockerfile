@@ -18,7 +18,11 @@ COPY . .
 
 # Static binary (no cgo, so no libc needed at run time), without local paths and symbol
 # tables. time/tzdata is compiled in (cmd/wolbot imports it), so no zone files are needed.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/wolbot ./cmd/wolbot
+# -tags goolm: Matrix end-to-end encryption in pure Go (mautrix' goolm, SQLite via
+# modernc.org/sqlite), so the image can read encrypted Matrix rooms; see README "Matrix/Element".
+RUN CGO_ENABLED=0 go build -tags goolm -trimpath -ldflags="-s -w" -o /out/wolbot ./cmd/wolbot
+# The mount point of the Matrix encryption keys (MATRIX_CRYPTO_DIR), owned by the run user.
+RUN mkdir -p /out/crypto
 
 # --- run stage ---------------------------------------------------------------------------
 # distroless/static: CA certificates, time zone data and /etc/passwd with the user nonroot
@@ -26,10 +30,11 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/wolbot ./cmd/wolbo
 FROM gcr.io/distroless/static-debian12:nonroot
 
 LABEL org.opencontainers.image.title="wolbot" \
-      org.opencontainers.image.description="Lean Coffee, Working Out Loud circles and short impulses for municipal youth welfare, in Mattermost or Slack" \
+      org.opencontainers.image.description="Lean Coffee, Working Out Loud circles and short impulses for municipal youth welfare, in Mattermost, Slack or Matrix" \
       org.opencontainers.image.source="https://github.com/wolbot/wolbot"
 
 COPY --from=build /out/wolbot /wolbot
+COPY --from=build --chown=65532:65532 /out/crypto /crypto
 
 # 65532 is "nonroot" in distroless; numeric, so that runtimes can verify it is not root.
 USER 65532:65532

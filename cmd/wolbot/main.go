@@ -29,6 +29,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/wolbot/wolbot/adapters/matrix"
 	"github.com/wolbot/wolbot/adapters/mattermost"
 	"github.com/wolbot/wolbot/adapters/slack"
 	"github.com/wolbot/wolbot/bot"
@@ -71,6 +72,8 @@ type config struct {
 
 	Mattermost mattermost.Options
 	Slack      slack.Options
+	Matrix     matrix.Options
+	Chat       string // WOLBOT_CHAT: console, mattermost, slack, matrix; empty picks by what is configured
 }
 
 // setting is one configuration variable: its environment name, flag name, default, meaning.
@@ -108,6 +111,15 @@ var settings = []setting{
 	{"SLACK_APP_TOKEN", "slack-app-token", "", "Slack app-level token (xapp-…) for Socket Mode, the default."},
 	{"SLACK_SIGNING_SECRET", "slack-signing-secret", "", "Slack signing secret: enables HTTP mode (/slack/events, /slack/commands, /slack/interactivity)."},
 	{"SLACK_API_URL", "slack-api-url", "", "Slack Web API base URL; empty means Slack's own (for proxies and tests)."},
+	{"WOLBOT_CHAT", "chat", "", "Chat platform: console, mattermost, slack or matrix; empty picks the one configured."},
+	{"MATRIX_HOMESERVER", "matrix-homeserver", "", "Matrix homeserver URL (https://matrix.example.org); selects the Matrix adapter."},
+	{"MATRIX_USER", "matrix-user", "", "Matrix: the bot account's MXID (@wolbot:example.org) or localpart."},
+	{"MATRIX_TOKEN", "matrix-token", "", "Matrix: access token of the bot account (or use MATRIX_PASSWORD)."},
+	{"MATRIX_PASSWORD", "matrix-password", "", "Matrix: password of the bot account, when there is no MATRIX_TOKEN."},
+	{"MATRIX_DEVICE_ID", "matrix-device-id", "", "Matrix: device id for a password login; empty means WOLBOT."},
+	{"MATRIX_ALLOWED_SERVERS", "matrix-allowed-servers", "", "Matrix: comma-separated homeservers whose users may invite the bot; * for all; empty: the bot's own."},
+	{"MATRIX_CRYPTO_DIR", "matrix-crypto-dir", "", "Matrix: directory of the encryption keys database (builds with -tags goolm); empty: ./wolbot-crypto."},
+	{"MATRIX_PICKLE_KEY", "matrix-pickle-key", "", "Matrix: key that encrypts the encryption keys at rest; empty derives one from the MXID."},
 }
 
 // loadConfig reads flags over environment over defaults. A wrong value is an error that names
@@ -127,7 +139,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		fmt.Fprintf(stderr, "wolbot – Working Out Loud circles, Lean Coffee and short impulses for municipal youth welfare.\n\n")
 		fmt.Fprintf(stderr, "Usage: wolbot [flags]\n       wolbot mattermost setup --team NAME\n       wolbot circles match --csv FILE [--size 4-5] [--seed N]\n       wolbot timers dead [--requeue ID | --requeue-all | --drop ID]\n       wolbot healthcheck [--ready]\n\n")
 		fmt.Fprintf(stderr, "With nothing configured, wolbot runs the console chat with an embedded Redis.\n")
-		fmt.Fprintf(stderr, "MATTERMOST_URL selects Mattermost, SLACK_BOT_TOKEN selects Slack.\n\n")
+		fmt.Fprintf(stderr, "MATTERMOST_URL selects Mattermost, SLACK_BOT_TOKEN selects Slack, MATRIX_HOMESERVER selects Matrix.\n\n")
 		fmt.Fprintf(stderr, "%-26s %-14s %s\n", "VARIABLE", "DEFAULT", "MEANING")
 		for _, s := range settings {
 			fmt.Fprintf(stderr, "%-26s %-14s %s\n", s.env, s.def, s.help)
@@ -158,6 +170,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	cfg.Slack = slack.Options{
 		BotToken: *values["SLACK_BOT_TOKEN"], AppToken: *values["SLACK_APP_TOKEN"],
 		SigningSecret: *values["SLACK_SIGNING_SECRET"], APIURL: *values["SLACK_API_URL"],
+	}
+	cfg.Chat = strings.ToLower(strings.TrimSpace(*values["WOLBOT_CHAT"]))
+	cfg.Matrix = matrix.Options{
+		Homeserver: *values["MATRIX_HOMESERVER"], User: *values["MATRIX_USER"], Token: *values["MATRIX_TOKEN"],
+		Password: *values["MATRIX_PASSWORD"], DeviceID: *values["MATRIX_DEVICE_ID"],
+		AllowedServers: splitList(*values["MATRIX_ALLOWED_SERVERS"]), CryptoDir: *values["MATRIX_CRYPTO_DIR"],
+		PickleKey: *values["MATRIX_PICKLE_KEY"], Commands: matrixCommands(),
 	}
 	var err error
 	if cfg.Mattermost.ButtonTTL, err = time.ParseDuration(*values["WOLBOT_BUTTON_TTL"]); err != nil || cfg.Mattermost.ButtonTTL <= 0 {
@@ -248,6 +267,7 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	}
 
 	m := metrics.New()
+	cfg.Matrix.Cursor = matrixCursor{store}
 	chat, err := newPlatform(ctx, name, cfg, stdin, stdout, stderr, log, m)
 	if err != nil {
 		return err
@@ -358,6 +378,12 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	stopBackground()
 	wg.Wait()
 	imp.Close(context.WithoutCancel(ctx)) // writes the last delivery counts
+	// The Matrix adapter's crypto database is closed after the timer handlers are done.
+	if c, ok := chat.(io.Closer); ok {
+		if cerr := c.Close(); cerr != nil {
+			log.Warn().Err(cerr).Msg("closing the chat adapter failed")
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -301,6 +301,10 @@ func TestConfiguration(t *testing.T) {
 		{"bad wol week names the variable", nil, map[string]string{"WOLBOT_WOL_WEEK": "-1s"}, 2, "WOLBOT_WOL_WEEK"},
 		{"bad button ttl names the variable", nil, map[string]string{"WOLBOT_BUTTON_TTL": "0s"}, 2, "WOLBOT_BUTTON_TTL"},
 		{"bad impulse rate names the variable", nil, map[string]string{"WOLBOT_IMPULSE_RATE": "viel"}, 2, "WOLBOT_IMPULSE_RATE"},
+		{"unknown chat names the variable", nil, map[string]string{"WOLBOT_CHAT": "irc"}, 1, "WOLBOT_CHAT"},
+		{"matrix without token names it", nil, map[string]string{"MATRIX_HOMESERVER": "http://127.0.0.1:1"}, 1, "MATRIX_TOKEN or MATRIX_PASSWORD"},
+		{"matrix chosen without homeserver names it", nil, map[string]string{"WOLBOT_CHAT": "matrix"}, 1, "MATRIX_HOMESERVER"},
+		{"matrix and slack at once", nil, map[string]string{"MATRIX_HOMESERVER": "http://mx", "SLACK_BOT_TOKEN": "xoxb"}, 1, "WOLBOT_CHAT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

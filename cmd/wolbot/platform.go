@@ -13,6 +13,7 @@ import (
 
 	"github.com/wolbot/wolbot/adapters"
 	"github.com/wolbot/wolbot/adapters/console"
+	"github.com/wolbot/wolbot/adapters/matrix"
 	"github.com/wolbot/wolbot/adapters/mattermost"
 	"github.com/wolbot/wolbot/adapters/slack"
 )
@@ -34,11 +35,23 @@ type connector interface {
 	Connected() bool
 }
 
-// platformName picks the chat from what is configured: Mattermost, Slack, or the console.
+// platformName picks the chat: WOLBOT_CHAT when set, else from what is configured:
+// Mattermost, Slack, Matrix, or the console.
 func platformName(cfg config) (string, error) {
 	mm := cfg.Mattermost.URL != "" || cfg.Mattermost.Token != ""
 	sl := cfg.Slack.BotToken != ""
+	mx := cfg.Matrix.Homeserver != ""
 	switch {
+	case cfg.Chat != "":
+		switch cfg.Chat {
+		case "console", "mattermost", "slack", "matrix":
+			return cfg.Chat, nil
+		}
+		return "", fmt.Errorf("WOLBOT_CHAT=%q: want console, mattermost, slack or matrix", cfg.Chat)
+	case mx && (mm || sl):
+		return "", errors.New("MATRIX_HOMESERVER and another chat are configured: set WOLBOT_CHAT or run one wolbot per chat platform")
+	case mx:
+		return "matrix", nil
 	case mm && sl:
 		return "", errors.New("both MATTERMOST_URL and SLACK_BOT_TOKEN are set: run one wolbot per chat platform")
 	case mm:
@@ -57,6 +70,11 @@ func newPlatform(ctx context.Context, name string, cfg config, stdin io.Reader, 
 		o.Logger = log.With().Str("platform", "mattermost").Logger()
 		o.Observer = obs
 		return mattermost.New(ctx, o)
+	case "matrix":
+		o := cfg.Matrix
+		o.Logger = log.With().Str("platform", "matrix").Logger()
+		o.Observer = obs
+		return matrix.New(ctx, o)
 	case "slack":
 		o := cfg.Slack
 		o.Logger = log.With().Str("platform", "slack").Logger()
