@@ -56,6 +56,7 @@ type config struct {
 	Location   *time.Location
 	Channel    string
 	Locale     string
+	FilesDir   string // WOLBOT_CONSOLE_FILES: where the console saves attached files; "" saves none
 	Listen     string // "" means: no listener (the console's default)
 
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
@@ -84,6 +85,7 @@ var settings = []setting{
 	{"WOLBOT_TIMEZONE", "timezone", "Europe/Berlin", "Time zone of clock times shown in chat."},
 	{"WOLBOT_CONSOLE_CHANNEL", "console-channel", "allgemein", "Console: the channel a session starts in."},
 	{"WOLBOT_CONSOLE_LOCALE", "console-locale", "", "Console: locale reported for every user (de, en); empty means German."},
+	{"WOLBOT_CONSOLE_FILES", "console-files", "", "Console: directory into which attached files (calendar invitations, minutes) are saved; empty saves none."},
 	{"WOLBOT_IMPULSE_SCHEDULE", "impulse-schedule", impulses.DefaultSchedule, "Cron expression of impulse slots (CRON_TZ=…, @every 2s for demos); an admin's /impuls zeitplan, stored in Redis, wins."},
 	{"WOLBOT_IMPULSE_HOLIDAYS", "impulse-holidays", "", "German state (NW, BY, …) whose public holidays skip an impulse slot; empty skips none."},
 	{"WOLBOT_IMPULSE_RATE", "impulse-rate", "10", "Impulses sent per second, all replicas together."},
@@ -140,6 +142,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		Namespace:  *values["WOLBOT_NAMESPACE"],
 		Channel:    *values["WOLBOT_CONSOLE_CHANNEL"],
 		Locale:     *values["WOLBOT_CONSOLE_LOCALE"],
+		FilesDir:   *values["WOLBOT_CONSOLE_FILES"],
 	}
 	cfg.Admins = splitList(*values["WOLBOT_ADMINS"])
 	cfg.Listen = *values["WOLBOT_LISTEN"]
