@@ -62,6 +62,7 @@ type config struct {
 	ImpulseSchedule, ImpulseHolidays, ImpulsesDir string
 	ImpulseRate                                   float64
 	Week                                          time.Duration // WOL circles: time between meetings
+	MeetingURL                                    string        // WOLBOT_MEETING_URL: template of the circles' video rooms
 	Retention                                     time.Duration // WOLBOT_RETENTION; 0 = each feature's default
 	RateLimit                                     bot.RateLimit // WOLBOT_RATE_LIMIT; see RateLimitSet
 	RateLimitSet                                  bool          // false: the platform's default (none on the console)
@@ -91,6 +92,7 @@ var settings = []setting{
 	{"WOLBOT_IMPULSE_RATE", "impulse-rate", "10", "Impulses sent per second, all replicas together."},
 	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
 	{"WOLBOT_RETENTION", "retention", "", "How long ended Lean Coffee rounds, finished WOL circles and impulse delivery logs, feedback and stopped subscriptions are kept (e.g. 90d, 2160h); empty: 30 days for Lean Coffee, 180 days for circles and impulses."},
+	{"WOLBOT_MEETING_URL", "meeting-url", "", "WOL circles: video room template, e.g. https://meet.example.de/wol-{circle}; {circle} becomes the circle and a random suffix. Empty: no links."},
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
 	{"WOLBOT_RATE_LIMIT", "rate-limit", "", "Per-user flood limit: <commands>/<duration> as a burst that refills evenly (e.g. 20/4s, the default on Mattermost and Slack), or off. Empty on the console means off: a piped script is never cut short."},
 	{"WOLBOT_LISTEN", "listen", "", "HTTP listener for /healthz, /readyz and platform callbacks; :8080 when a platform is configured, none for the console unless set."},
@@ -161,6 +163,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	if cfg.ImpulseRate, err = strconv.ParseFloat(*values["WOLBOT_IMPULSE_RATE"], 64); err != nil || !(cfg.ImpulseRate > 0) || math.IsInf(cfg.ImpulseRate, 0) {
 		return config{}, fmt.Errorf("WOLBOT_IMPULSE_RATE=%q: want a positive number of messages per second", *values["WOLBOT_IMPULSE_RATE"])
 	}
+	cfg.MeetingURL = *values["WOLBOT_MEETING_URL"]
 	if cfg.Week, err = time.ParseDuration(*values["WOLBOT_WOL_WEEK"]); err != nil || cfg.Week <= 0 {
 		return config{}, fmt.Errorf("WOLBOT_WOL_WEEK=%q: want a positive duration such as 168h or 7s", *values["WOLBOT_WOL_WEEK"])
 	}
@@ -269,7 +272,7 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	b.Handle("impuls", imp, "impulse", "impulses")
 	wol, err := circles.New(circles.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Week: cfg.Week, Logger: log,
-		Retention: cfg.Retention,
+		Retention: cfg.Retention, MeetingURL: cfg.MeetingURL,
 	})
 	if err != nil {
 		return err
