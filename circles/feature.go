@@ -125,6 +125,7 @@ var subcommands = map[string]string{
 	"treffen": "met", "met": "met", "meeting": "met",
 	"fortsetzung": "continue", "continue": "continue",
 	"passung": "fit", "fit": "fit",
+	"termin": "slot", "slot": "slot", "zeit": "slot", "reschedule": "slot",
 	"hilfe": "help", "help": "help",
 	"lang": "lang", "sprache": "lang", "language": "lang",
 	"daten": "data", "data": "data", "meinedaten": "data",
@@ -135,6 +136,7 @@ var subcommands = map[string]string{
 // region is known.
 var adminOnly = map[string]bool{
 	"region": true, "admin": true, "preview": true, "move": true, "confirm": true, "overview": true, "merge": true, "dissolve": true,
+	"slot": true,
 }
 
 // userError is a problem the user caused: Serve answers it with the catalogue text.
@@ -279,6 +281,8 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 		return f.continueCmd(ctx, c, args)
 	case "fit":
 		return f.fitCmd(ctx, c, args)
+	case "slot":
+		return f.slotCmd(ctx, c, args)
 	case "help":
 		return f.help(ctx, c)
 	case "data":
@@ -367,7 +371,7 @@ func (f *Feature) help(ctx context.Context, c *call) error {
 		return err
 	}
 	if ok {
-		text += c.t("help_admin")
+		text += c.t("help_admin") + c.t("help_slot")
 	}
 	return c.ReplyText(ctx, text)
 }

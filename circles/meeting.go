@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,7 +120,8 @@ func (f *Feature) calendarFile(c *circleRec, now time.Time, cancelled bool) adap
 	cal.SetCalscale("GREGORIAN")
 	cal.SetName(msgs.T(lang, "ics_summary", "id", c.ID()))
 
-	start := c.calendarMeeting(1)
+	from := max(c.CalFrom, 1) // after a moved slot, the series starts with the first moved meeting
+	start := c.calendarMeeting(from)
 	end := start.Add(realLength(c))
 	const local = "20060102T150405"
 	berlin, err := time.LoadLocation(calendarZone)
@@ -139,7 +141,7 @@ func (f *Feature) calendarFile(c *circleRec, now time.Time, cancelled bool) adap
 	ev.SetSequence(c.CalSeq)
 	ev.SetProperty(ical.ComponentPropertyDtStart, startV, at...)
 	ev.SetProperty(ical.ComponentPropertyDtEnd, endV, at...)
-	ev.AddRrule("FREQ=WEEKLY;COUNT=" + strconv.Itoa(c.Weeks))
+	ev.AddRrule("FREQ=WEEKLY;COUNT=" + strconv.Itoa(c.Weeks-from+1))
 	ev.SetSummary(msgs.T(lang, "ics_summary", "id", c.ID()))
 	names := make([]string, len(c.Members))
 	for i, m := range c.Members {
@@ -180,10 +182,10 @@ func addBerlin(cal *ical.Calendar) {
 	tz.Components = append(tz.Components, daylight)
 }
 
-// sendCalendar posts circle c's calendar file at its current SEQUENCE into its channel, once
-// per SEQUENCE; callers bump CalSeq in the transaction that made the change. kind is
-// "ics_updated" or "ics_cancelled".
-func (f *Feature) sendCalendar(ctx context.Context, k rkeys, c *circleRec, kind string) error {
+// sendCalendar posts circle c's calendar file at its current SEQUENCE into its channel with
+// text, once per SEQUENCE; callers bump CalSeq in the transaction that made the change.
+// cancelled ends the series (a merged or dissolved circle).
+func (f *Feature) sendCalendar(ctx context.Context, k rkeys, c *circleRec, text string, cancelled bool) error {
 	if c.Channel == "" || c.CalSeq == 0 {
 		return nil
 	}
@@ -196,8 +198,8 @@ func (f *Feature) sendCalendar(ctx context.Context, k rkeys, c *circleRec, kind 
 	seq := strconv.Itoa(c.CalSeq)
 	_, err = f.st.once(ctx, k, fmt.Sprintf("%d:0:ics%s", c.N, seq), f.now(), func() error {
 		_, err := f.chat.Post(ctx, c.Channel, adapters.Message{
-			Text:  msgs.T(c.Lang, kind, "id", c.ID()),
-			Files: []adapters.File{f.calendarFile(c, f.now(), kind == "ics_cancelled")},
+			Text:  text,
+			Files: []adapters.File{f.calendarFile(c, f.now(), cancelled)},
 			Key:   postKey(c, 0, "ics-"+seq),
 		})
 		return err
@@ -214,7 +216,7 @@ func (f *Feature) sendCalendar(ctx context.Context, k rkeys, c *circleRec, kind 
 func (f *Feature) refreshCalendar(ctx context.Context, k rkeys, n int) {
 	c, err := f.st.circle(ctx, k, n)
 	if err == nil && c != nil && c.Status == circleActive {
-		err = f.sendCalendar(ctx, k, c, "ics_updated")
+		err = f.sendCalendar(ctx, k, c, msgs.T(c.Lang, "ics_updated", "id", c.ID()), false)
 	}
 	if err != nil {
 		f.log.Warn().Err(err).Str("circle", k.region+"-"+strconv.Itoa(n)).Msg("circles: could not send the updated calendar")
@@ -229,11 +231,123 @@ func (f *Feature) endCalendar(ctx context.Context, k rkeys, n int) {
 		return nil
 	}, nil)
 	if err == nil {
-		err = f.sendCalendar(ctx, k, c, "ics_cancelled")
+		err = f.sendCalendar(ctx, k, c, msgs.T(c.Lang, "ics_cancelled", "id", c.ID()), true)
 	}
 	if err != nil {
 		f.log.Warn().Err(err).Str("circle", k.region+"-"+strconv.Itoa(n)).Msg("circles: could not cancel the calendar series")
 	}
+}
+
+// slotCmd moves a running circle to another weekly slot: "/wol termin <kreis> <slot>", the slot
+// written as in the enrolment ("do-nm", "Donnerstag nachmittag"). The
+// meetings not yet begun move to the new slot (the next one at least a day ahead); their
+// reminders, check-ins (and the fit check, if week 1 is moved) are rescheduled under their
+// ids, and the circle gets a calendar file whose series starts with the first moved meeting
+// (same UID, higher SEQUENCE). Past meetings and their check-ins stay as they were.
+func (f *Feature) slotCmd(ctx context.Context, c *call, args []string) error {
+	if len(args) < 2 {
+		return refuse("err_slot_args")
+	}
+	region, n, ok := circleByID(strings.ToLower(args[0]), "")
+	if !ok {
+		return refuse("err_slot_args")
+	}
+	if ok, err := f.mayAdmin(ctx, c, region); err != nil {
+		return err
+	} else if !ok {
+		return refuse("err_not_region_admin", "region", adapters.Escape(region))
+	}
+	slots, err := f.checkSlots(strings.Join(args[1:], " "))
+	if err != nil {
+		return err
+	}
+	if len(slots) != 1 {
+		return refuse("err_slot_one")
+	}
+	slot := slots[0]
+	k := f.st.rk(region)
+	now := f.now()
+	timer, calendar := f.firstMeeting(roundConfig{}, slot, now)
+	var from int
+	circle, err := f.st.updateCircle(ctx, k, n, func(cr *circleRec) error {
+		if cr.Status != circleActive {
+			return refuse("err_merge_unknown", "id", adapters.Escape(args[0]))
+		}
+		from = 0
+		for w := 1; w <= cr.Weeks; w++ {
+			if cr.meeting(w).After(now) {
+				from = w
+				break
+			}
+		}
+		if from == 0 {
+			return refuse("err_slot_finished", "id", cr.ID())
+		}
+		if cr.Slot == slot {
+			return refuse("err_slot_same", "id", cr.ID(), "slot", slotLong(c.lang, slot))
+		}
+		cr.Slot = slot
+		cr.First = timer.Add(-time.Duration(from-1) * time.Duration(cr.Week) * time.Millisecond).UnixMilli()
+		cr.Calendar = 0
+		if real := calendar.AddDate(0, 0, -7*(from-1)); !real.Equal(cr.meeting(1)) {
+			cr.Calendar = real.UnixMilli()
+		}
+		cr.CalFrom = from
+		bumpCalendar(cr)
+		if cr.Room == "" {
+			cr.Room = newRoom()
+		}
+		return nil
+	}, nil)
+	if errors.Is(err, errNoCircle) {
+		return refuse("err_merge_unknown", "id", adapters.Escape(args[0]))
+	}
+	if err != nil {
+		return err
+	}
+	if err := f.rescheduleFrom(ctx, circle, from); err != nil {
+		return err
+	}
+	c.Log.Info().Str("circle", circle.ID()).Int("from_week", from).Msg("circles: slot moved")
+	lang := circle.Lang
+	next := circle.calendarMeeting(from).In(f.loc)
+	text := msgs.T(lang, "slot_moved", "id", circle.ID(), "slot", slotLong(lang, slot), "date", f.date(lang, next), "time", next.Format("15:04"))
+	if err := f.sendCalendar(ctx, k, circle, text, false); err != nil {
+		return err
+	}
+	reply := c.t("reply_slot_moved", "id", circle.ID(), "slot", slotLong(c.lang, slot), "date", f.date(c.lang, next), "time", next.Format("15:04"))
+	var cannot []string
+	for _, m := range circle.Members {
+		if !slices.Contains(m.Slots, slot) {
+			cannot = append(cannot, "@"+adapters.Escape(m.Name))
+		}
+	}
+	if len(cannot) > 0 {
+		reply += " " + msgs.N(c.lang, "reply_slot_unavailable", len(cannot), "names", strings.Join(cannot, ", "))
+	}
+	return c.ReplyText(ctx, reply)
+}
+
+// rescheduleFrom replaces the companion timers of weeks from…Weeks (and the fit check, if
+// week 1 moved, and the retention) with the circle's new meeting times.
+func (f *Feature) rescheduleFrom(ctx context.Context, c *circleRec, from int) error {
+	lead := time.Duration(c.Week) * time.Millisecond / 7
+	length := time.Duration(c.Length) * time.Millisecond
+	var tms []storage.Timer
+	for w := from; w <= c.Weeks; w++ {
+		payload := []byte(c.Region + "|" + strconv.Itoa(c.N) + "|" + strconv.Itoa(w))
+		tms = append(tms,
+			storage.Timer{ID: timerID(c, w, "remind"), Kind: RemindKind, Due: c.meeting(w).Add(-lead), Payload: payload},
+			storage.Timer{ID: timerID(c, w, "checkin"), Kind: CheckinKind, Due: c.meeting(w).Add(length), Payload: payload})
+	}
+	if from == 1 {
+		tms = append(tms, fitTimer(c))
+	}
+	tms = append(tms, f.purgeTimer(c, circleEnd(c)))
+	if err := f.timers.ScheduleMany(ctx, tms); err != nil {
+		return fmt.Errorf("circles: reschedule %s: %w", c.ID(), err)
+	}
+	return nil
 }
 
 // Fit answers.

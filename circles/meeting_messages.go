@@ -35,6 +35,16 @@ var meetMsgs = bot.Catalog{
 		"err_fit_which":    "Sie sind in mehreren Kreisen ({ids}). Bitte nennen Sie den Kreis dazu, z. B. `/wol passung gut <Kreis>`.",
 		"help_fit":         "\n- `/wol passung gut|unsicher|nein` – nach dem ersten Treffen sagen, wie gut Ihr Kreis passt (vertraulich)",
 
+		"slot_moved":                   "📅 **Neuer Termin:** Ihr Kreis `{id}` trifft sich ab jetzt {slot}, zum nächsten Mal am {date} um {time} Uhr. Die angehängte Kalenderdatei ersetzt die bisherige Terminserie.",
+		"reply_slot_moved":             "Erledigt: Der Kreis `{id}` trifft sich ab {date}, {time} Uhr, {slot}. Die Mitglieder haben die aktualisierte Kalenderdatei im Kreiskanal bekommen.",
+		"reply_slot_unavailable.one":   "Achtung: {names} hat diese Zeit bei der Anmeldung nicht angegeben.",
+		"reply_slot_unavailable.other": "Achtung: {n} Mitglieder ({names}) haben diese Zeit bei der Anmeldung nicht angegeben.",
+		"err_slot_args":                "So geht’s: `/wol termin <Kreis> <Zeit>`, z. B. `/wol termin rheinland-1 do-nm` – eine Zeit wie bei der Anmeldung.",
+		"err_slot_one":                 "Bitte genau eine Zeit angeben, z. B. `do-nm` (Donnerstag nachmittags).",
+		"err_slot_finished":            "Der Kreis `{id}` hat kein Treffen mehr vor sich – da gibt es nichts zu verschieben.",
+		"err_slot_same":                "Der Kreis `{id}` trifft sich schon {slot}.",
+		"help_slot":                    "\n- `/wol termin <kreis> <zeit>` – einen laufenden Kreis auf eine andere Zeit verlegen; alle bekommen eine aktualisierte Kalenderdatei",
+
 		"ov_state_attention":         "⚠️ braucht Aufmerksamkeit ({reasons})",
 		"ov_reason_missed.one":       "1 Treffen ausgefallen",
 		"ov_reason_missed.other":     "{n} Treffen ausgefallen",
@@ -76,6 +86,16 @@ var meetMsgs = bot.Catalog{
 		"err_fit_none":     "You're not in a circle right now – the question about the fit comes after the first meeting.",
 		"err_fit_which":    "You're in several circles ({ids}). Please add the circle, e.g. `/wol fit good <circle>`.",
 		"help_fit":         "\n- `/wol fit good|unsure|no` – after the first meeting, say how well your circle fits (confidential)",
+
+		"slot_moved":                   "📅 **New time:** your circle `{id}` now meets {slot}, next on {date} at {time}. The attached calendar file replaces the previous series.",
+		"reply_slot_moved":             "Done: circle `{id}` meets {slot} from {date}, {time}. The members got the updated calendar file in the circle's channel.",
+		"reply_slot_unavailable.one":   "Note: {names} did not list this time when enrolling.",
+		"reply_slot_unavailable.other": "Note: {n} members ({names}) did not list this time when enrolling.",
+		"err_slot_args":                "Like this: `/wol slot <circle> <time>`, e.g. `/wol slot rheinland-1 thu-pm` – a time as in the enrolment.",
+		"err_slot_one":                 "Please give exactly one time, e.g. `thu-pm` (Thursday afternoon).",
+		"err_slot_finished":            "Circle `{id}` has no meeting ahead – there is nothing to move.",
+		"err_slot_same":                "Circle `{id}` already meets {slot}.",
+		"help_slot":                    "\n- `/wol slot <circle> <time>` – move a running circle to another time; everyone gets an updated calendar file",
 
 		"ov_state_attention":         "⚠️ needs attention ({reasons})",
 		"ov_reason_missed.one":       "1 meeting missed",

@@ -251,7 +251,7 @@ func TestCalendarUpdatedWhenMembersChange(t *testing.T) {
 
 	// A redelivered send posts nothing twice.
 	k := fx.wol.st.rk("rheinland")
-	if err := fx.wol.sendCalendar(context.Background(), k, circleOf(t, fx, 1), "ics_cancelled"); err != nil {
+	if err := fx.wol.sendCalendar(context.Background(), k, circleOf(t, fx, 1), "nochmal", true); err != nil {
 		t.Fatal(err)
 	}
 	check("resend", 4, "4", "CANCELLED")
@@ -421,4 +421,77 @@ func TestMeetingURLChecked(t *testing.T) {
 	if got := f.roomLink(&circleRec{Region: "sachsen", N: 2, Room: "abc"}); got != "https://jitsi.example.org/wol-sachsen-2-abc" {
 		t.Errorf("link without placeholder %q", got)
 	}
+}
+
+func TestSlotMoveSendsUpdatedCalendar(t *testing.T) {
+	fx := meetingFixture(t)
+	confirmedCircles(t, fx) // wochen=2, Monday mornings
+	ctx := context.Background()
+	c1 := circleOf(t, fx, 1)
+	uid := calendarUID(c1)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+
+	bad := []struct{ user, cmd, want string }{
+		{"admin", "/wol termin rheinland-1", "So geht’s: `/wol termin"},
+		{"admin", "/wol termin rheinland-1 mo-vm, do-nm", "genau eine Zeit"},
+		{"admin", "/wol termin rheinland-1 irgendwann", "irgendwann"},
+		{"admin", "/wol termin rheinland-1", "So geht’s: `/wol termin"},
+		{"admin", "/wol termin rheinland-1 mo-vm", "trifft sich schon"},
+		{"admin", "/wol termin rheinland-9 do-nm", "gibt es nicht"},
+		{"admin", "/wol termin kreis do-nm", "So geht’s: `/wol termin"},
+		{c1.Members[0].User, "/wol termin rheinland-1 do-nm", "Admins"},
+	}
+	for _, b := range bad {
+		contains(t, fx.say(b.user, adminChannel, b.cmd), b.want)
+	}
+	if got := circleOf(t, fx, 1); got.CalSeq != 0 || got.Slot != c1.Slot || got.First != c1.First {
+		t.Fatalf("bad input changed the circle: %+v", got)
+	}
+
+	reply := fx.say("admin", adminChannel, "/wol termin rheinland-1 do-nm")
+	contains(t, reply, "Erledigt: Der Kreis `rheinland-1` trifft sich ab")
+	contains(t, reply, "3 Mitglieder (")
+	moved := circleOf(t, fx, 1)
+	if day, part, ok := slotIndex(moved.Slot); !ok || day != 3 || part != 2 {
+		t.Fatalf("slot %q, want Thursday afternoon", moved.Slot)
+	}
+	files := filePosts(fx.chat, c1.Channel)
+	if len(files) != 2 {
+		t.Fatalf("%d calendar posts, want welcome and the moved series", len(files))
+	}
+	contains(t, files[1].Text, "**Neuer Termin:**")
+	_, ev := parsedEvent(t, files[1].Files[0])
+	start, err := ev.GetStartAt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Id() != uid || prop(ev, ical.ComponentPropertySequence) != "1" || prop(ev, ical.ComponentPropertyRrule) != "FREQ=WEEKLY;COUNT=2" {
+		t.Errorf("moved series: UID %q SEQUENCE %q RRULE %q", ev.Id(), prop(ev, ical.ComponentPropertySequence), prop(ev, ical.ComponentPropertyRrule))
+	}
+	if s := start.In(berlin); s.Weekday() != time.Thursday || s.Hour() != 14 || !start.Equal(moved.calendarMeeting(1)) {
+		t.Errorf("moved series starts %v, want Thursday 14:00 (%v)", s, moved.calendarMeeting(1))
+	}
+	tm, ok, err := fx.wol.timers.Get(ctx, timerID(moved, 1, "remind"))
+	if err != nil || !ok || tm.Due.Sub(moved.meeting(1).Add(-time.Duration(moved.Week)*time.Millisecond/7)).Abs() > time.Millisecond {
+		t.Errorf("week 1 reminder %v (%v, %v), want a day before the moved meeting %v", tm.Due, ok, err, moved.meeting(1))
+	}
+
+	// Once meeting 1 has begun, only week 2 moves: the series starts there, one meeting long.
+	fx.wol.now = func() time.Time { return moved.meeting(1).Add(time.Second) }
+	contains(t, fx.say("admin", adminChannel, "/wol termin rheinland-1 fr-mittag"), "Erledigt")
+	again := circleOf(t, fx, 1)
+	if again.CalFrom != 2 || !again.meeting(2).After(moved.meeting(1)) {
+		t.Errorf("second move: from week %d, meeting 2 at %v", again.CalFrom, again.meeting(2))
+	}
+	files = filePosts(fx.chat, c1.Channel)
+	_, ev = parsedEvent(t, files[len(files)-1].Files[0])
+	start, _ = ev.GetStartAt()
+	if prop(ev, ical.ComponentPropertySequence) != "2" || prop(ev, ical.ComponentPropertyRrule) != "FREQ=WEEKLY;COUNT=1" ||
+		start.In(berlin).Weekday() != time.Friday || start.In(berlin).Hour() != 12 {
+		t.Errorf("second move: SEQUENCE %q RRULE %q start %v", prop(ev, ical.ComponentPropertySequence), prop(ev, ical.ComponentPropertyRrule), start.In(berlin))
+	}
+
+	// After the last meeting has begun there is nothing to move.
+	fx.wol.now = func() time.Time { return again.meeting(2).Add(time.Second) }
+	contains(t, fx.say("admin", adminChannel, "/wol termin rheinland-1 di-vm"), "kein Treffen mehr")
 }

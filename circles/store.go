@@ -154,6 +154,9 @@ type circleRec struct {
 	// CalSeq is the SEQUENCE of the circle's calendar file last sent: 0 with the welcome,
 	// one more for every change (meeting.go).
 	CalSeq int `json:"cal_seq,omitempty"`
+	// CalFrom is the first week the calendar series shows: 0 (all weeks) until the slot
+	// was moved, then the first moved meeting (meeting.go).
+	CalFrom int `json:"cal_from,omitempty"`
 }
 
 // ID is the circle's name in commands and keys: "<region>-<n>".
