@@ -93,8 +93,12 @@ func (f *Feature) ensureRoom(ctx context.Context, k rkeys, c *circleRec) (*circl
 	}, nil)
 }
 
-// realLength is the meeting length people read: c.Length unscaled from a demo week.
+// realLength is the meeting length people read: Minutes, or for an older circle c.Length
+// unscaled from a demo week (which loses precision with a week of seconds).
 func realLength(c *circleRec) time.Duration {
+	if c.Minutes > 0 {
+		return time.Duration(c.Minutes) * time.Minute
+	}
 	length := time.Duration(c.Length) * time.Millisecond
 	if c.Week > 0 && c.Week != DefaultWeek.Milliseconds() {
 		length = time.Duration(float64(length) * float64(DefaultWeek.Milliseconds()) / float64(c.Week))
@@ -289,8 +293,8 @@ func (f *Feature) slotCmd(ctx context.Context, c *call, args []string) error {
 		cr.Slot = slot
 		cr.First = timer.Add(-time.Duration(from-1) * time.Duration(cr.Week) * time.Millisecond).UnixMilli()
 		cr.Calendar = 0
-		if real := calendar.AddDate(0, 0, -7*(from-1)); !real.Equal(cr.meeting(1)) {
-			cr.Calendar = real.UnixMilli()
+		if realFirst := calendar.AddDate(0, 0, -7*(from-1)); !realFirst.Equal(cr.meeting(1)) {
+			cr.Calendar = realFirst.UnixMilli()
 		}
 		cr.CalFrom = from
 		bumpCalendar(cr)

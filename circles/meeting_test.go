@@ -495,3 +495,17 @@ func TestSlotMoveSendsUpdatedCalendar(t *testing.T) {
 	fx.wol.now = func() time.Time { return again.meeting(2).Add(time.Second) }
 	contains(t, fx.say("admin", adminChannel, "/wol termin rheinland-1 di-vm"), "kein Treffen mehr")
 }
+
+// TestCalendarLengthWithDemoWeek: with a week of two seconds the companion's meeting length
+// shrinks to milliseconds; the calendar must still say the round's 60 minutes.
+func TestCalendarLengthWithDemoWeek(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t), &chattest.Recorder{}, 2*time.Second)
+	confirmedCircles(t, fx)
+	c1 := circleOf(t, fx, 1)
+	_, ev := parsedEvent(t, fx.wol.calendarFile(c1, time.Now(), false))
+	start, err1 := ev.GetStartAt()
+	end, err2 := ev.GetEndAt()
+	if err1 != nil || err2 != nil || end.Sub(start) != time.Hour {
+		t.Errorf("meeting %v–%v (%v, %v), want 60 minutes", start, end, err1, err2)
+	}
+}

@@ -157,6 +157,9 @@ type circleRec struct {
 	// CalFrom is the first week the calendar series shows: 0 (all weeks) until the slot
 	// was moved, then the first moved meeting (meeting.go).
 	CalFrom int `json:"cal_from,omitempty"`
+	// Minutes is the meeting length people read (the round's dauer=), unscaled; 0 in circles
+	// from before it was kept, which then derive it from Length.
+	Minutes int `json:"minutes,omitempty"`
 }
 
 // ID is the circle's name in commands and keys: "<region>-<n>".

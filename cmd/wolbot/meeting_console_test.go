@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	ical "github.com/arran4/golang-ical"
 
@@ -98,6 +99,11 @@ func TestCirclesConsoleMeetingLinkAndCalendar(t *testing.T) {
 	}
 	if r := evs[0].GetProperty(ical.ComponentPropertyRrule); r == nil || r.Value != "FREQ=WEEKLY;COUNT=2" {
 		t.Errorf("RRULE %v, want a weekly series of 2", r)
+	}
+	start, err1 := evs[0].GetStartAt()
+	end, err2 := evs[0].GetEndAt()
+	if err1 != nil || err2 != nil || end.Sub(start) != time.Hour {
+		t.Errorf("meeting %v–%v, want the round's 60 minutes even with a demo week", start, end)
 	}
 	if l := evs[0].GetProperty(ical.ComponentPropertyLocation); l == nil || l.Value != link {
 		t.Errorf("LOCATION %v, want %s", l, link)
