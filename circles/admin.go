@@ -869,7 +869,8 @@ func (f *Feature) startCircle(ctx context.Context, k rkeys, round *roundRec, n i
 	rec := &circleRec{
 		N: n, Region: k.region, Round: round.N, Slot: pc.Slot, Status: circleActive,
 		Week: f.week.Milliseconds(), Length: f.scale(round.Cfg.Length).Milliseconds(), Weeks: round.Cfg.Weeks,
-		Lang: round.Lang, Admin: round.Confirmer, Max: round.Cfg.Max,
+		Lang: round.Lang, Admin: round.Confirmer, Max: round.Cfg.Max, Room: newRoom(),
+		Minutes: int(round.Cfg.Length.Minutes()),
 	}
 	for _, key := range pc.Members {
 		if e := byKey[key]; e != nil {
@@ -912,7 +913,8 @@ func (f *Feature) startCircle(ctx context.Context, k rkeys, round *roundRec, n i
 		}
 	}
 	if _, err := f.st.once(ctx, k, fmt.Sprintf("%d:0:welcome", c.N), f.now(), func() error {
-		_, err := f.chat.Post(ctx, c.Channel, adapters.Message{Text: f.welcome(c, round), Key: postKey(c, 0, "welcome")})
+		_, err := f.chat.Post(ctx, c.Channel, adapters.Message{Text: f.welcome(c, round), Key: postKey(c, 0, "welcome"),
+			Files: []adapters.File{f.calendarFile(c, f.now(), false)}})
 		return err
 	}); err != nil {
 		return err
@@ -934,6 +936,10 @@ func (f *Feature) welcome(c *circleRec, round *roundRec) string {
 	sb.WriteString(msgs.T(lang, "welcome_title", "id", c.ID()))
 	sb.WriteString("\n\n" + msgs.T(lang, "welcome_intro", "count_n", msgs.N(lang, "n_peers", len(c.Members)), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks),
 		"length", int(round.Cfg.Length.Minutes()), "slot", slotLong(lang, c.Slot), "first", f.date(lang, c.calendarMeeting(1))))
+	if link := f.roomLink(c); link != "" {
+		sb.WriteString("\n\n" + msgs.T(lang, "welcome_room", "link", link))
+	}
+	sb.WriteString("\n\n" + msgs.T(lang, "welcome_calendar"))
 	sb.WriteString("\n\n" + msgs.T(lang, "welcome_members"))
 	for _, m := range c.Members {
 		sb.WriteString("\n- " + msgs.T(lang, "welcome_member", "name", adapters.Escape(m.Name),

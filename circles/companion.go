@@ -72,6 +72,7 @@ func (f *Feature) scheduleCompanion(ctx context.Context, c *circleRec) error {
 			storage.Timer{ID: timerID(c, k, "remind"), Kind: RemindKind, Due: m.Add(-lead), Payload: payload},
 			storage.Timer{ID: timerID(c, k, "checkin"), Kind: CheckinKind, Due: m.Add(length), Payload: payload})
 	}
+	tms = append(tms, fitTimer(c))                                     // fit check (meeting.go)
 	tms = append(tms, f.purgeTimer(c, c.meeting(c.Weeks).Add(length))) // retention (privacy.go)
 	if err := f.timers.ScheduleMany(ctx, tms); err != nil {
 		return fmt.Errorf("circles: schedule companion of %s: %w", c.ID(), err)
@@ -118,6 +119,11 @@ func (f *Feature) onRemind(ctx context.Context, t storage.Timer) error {
 	if err != nil || c == nil {
 		return err
 	}
+	if f.meetingURL != "" {
+		if c, err = f.ensureRoom(ctx, k, c); err != nil {
+			return err
+		}
+	}
 	posted, err := f.st.once(ctx, k, fmt.Sprintf("%d:%d:remind", c.N, week), f.now(), func() error {
 		_, err := f.chat.Post(ctx, c.Channel, adapters.Message{Text: f.reminder(c, week), Key: postKey(c, week, "remind")})
 		return err
@@ -131,9 +137,13 @@ func (f *Feature) onRemind(ctx context.Context, t storage.Timer) error {
 func (f *Feature) reminder(c *circleRec, week int) string {
 	lang := c.Lang
 	m := c.calendarMeeting(week).In(f.loc)
-	return msgs.T(lang, "remind", "week", week, "weeks", c.Weeks, "date", f.date(lang, m),
+	text := msgs.T(lang, "remind", "week", week, "weeks", c.Weeks, "date", f.date(lang, m),
 		"time", m.Format("15:04"), "facilitator", "@"+adapters.Escape(c.facilitator(week).Name),
 		"prompt", msgs.T(lang, "prompt_"+strconv.Itoa(promptIndex(week, c.Weeks))), "guides", GuidesURL)
+	if link := f.roomLink(c); link != "" {
+		text += "\n\n" + msgs.T(lang, "remind_room", "link", link)
+	}
+	return text
 }
 
 func (f *Feature) onCheckin(ctx context.Context, t storage.Timer) error {

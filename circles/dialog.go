@@ -789,6 +789,9 @@ func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) erro
 		left = cr.Members[i]
 		cr.Members = slices.Delete(cr.Members, i, i+1)
 		running = f.now().Before(circleEnd(cr))
+		if running {
+			bumpCalendar(cr)
+		}
 		return nil
 	}, func(p redis.Pipeliner, cr *circleRec) {
 		p.HDel(ctx, k.incircle, c.person())
@@ -812,6 +815,7 @@ func (f *Feature) leaveCircle(ctx context.Context, c *call, k rkeys, n int) erro
 	if !running {
 		return nil
 	}
+	defer f.refreshCalendar(ctx, k, n) // after a seat was filled: one file for both changes
 	replaced, err := f.replace(ctx, k, circle)
 	if err != nil || replaced {
 		return err
@@ -854,6 +858,7 @@ func (f *Feature) replace(ctx context.Context, k rkeys, circle *circleRec) (bool
 	updated, err := f.st.updateCircle(ctx, k, circle.N, func(cr *circleRec) error {
 		if !cr.hasMember(w.Key) {
 			cr.Members = append(cr.Members, w.enrolment)
+			bumpCalendar(cr)
 		}
 		return nil
 	}, func(p redis.Pipeliner, cr *circleRec) {

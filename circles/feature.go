@@ -52,6 +52,10 @@ type Options struct {
 	// its last meeting, or after it was merged into another (env WOLBOT_RETENTION); 0 means
 	// DefaultRetention (180 days). See privacy.go.
 	Retention time.Duration
+	// MeetingURL is the template of the circles' video room links (WOLBOT_MEETING_URL), e.g.
+	// "https://meet.example.de/wol-{circle}"; "{circle}" becomes the circle's id and a random
+	// suffix. Empty: no links (meeting.go).
+	MeetingURL string
 }
 
 // Feature is the Working Out Loud circles feature; register it with the bot's router under
@@ -65,6 +69,8 @@ type Feature struct {
 	keep   time.Duration // Options.Retention
 	log    zerolog.Logger
 	now    func() time.Time
+	// meetingURL is Options.MeetingURL.
+	meetingURL string
 }
 
 // New returns the feature and registers its timer kinds.
@@ -75,6 +81,9 @@ func New(opts Options) (*Feature, error) {
 	if opts.Week < 0 {
 		return nil, fmt.Errorf("circles: week %s must not be negative", opts.Week)
 	}
+	if err := checkMeetingURL(opts.MeetingURL); err != nil {
+		return nil, err
+	}
 	loc, now := bot.ClockDefaults(opts.Location, opts.Now)
 	week := opts.Week
 	if week == 0 {
@@ -82,13 +91,14 @@ func New(opts Options) (*Feature, error) {
 	}
 	f := &Feature{
 		st: newStore(opts.Store), chat: opts.Chat, timers: opts.Timers, loc: loc, week: week, keep: retentionOr(opts.Retention),
-		log: opts.Logger.With().Str("feature", Name).Logger(), now: now,
+		log: opts.Logger.With().Str("feature", Name).Logger(), now: now, meetingURL: opts.MeetingURL,
 	}
 	// Circle timers run in the companion lane: neither behind an impulse fan-out nor in the
 	// way of a Lean Coffee timebox.
 	opts.Timers.HandleLane(RemindKind, storage.LaneCompanion, f.onRemind)
 	opts.Timers.HandleLane(CheckinKind, storage.LaneCompanion, f.onCheckin)
 	opts.Timers.HandleLane(PurgeKind, storage.LaneCompanion, f.onPurge)
+	opts.Timers.HandleLane(FitKind, storage.LaneCompanion, f.onFit)
 	return f, nil
 }
 
@@ -116,6 +126,8 @@ var subcommands = map[string]string{
 	"verlassen": "leave", "leave": "leave", "austreten": "leave",
 	"treffen": "met", "met": "met", "meeting": "met",
 	"fortsetzung": "continue", "continue": "continue",
+	"passung": "fit", "fit": "fit",
+	"termin": "slot", "slot": "slot", "zeit": "slot", "reschedule": "slot",
 	"hilfe": "help", "help": "help",
 	"lang": "lang", "sprache": "lang", "language": "lang",
 	"daten": "data", "data": "data", "meinedaten": "data",
@@ -126,6 +138,7 @@ var subcommands = map[string]string{
 // region is known.
 var adminOnly = map[string]bool{
 	"region": true, "admin": true, "preview": true, "move": true, "confirm": true, "overview": true, "merge": true, "dissolve": true,
+	"slot": true,
 }
 
 // userError is a problem the user caused: Serve answers it with the catalogue text.
@@ -268,6 +281,10 @@ func (f *Feature) serve(ctx context.Context, c *call) error {
 		return f.metCmd(ctx, c, args)
 	case "continue":
 		return f.continueCmd(ctx, c, args)
+	case "fit":
+		return f.fitCmd(ctx, c, args)
+	case "slot":
+		return f.slotCmd(ctx, c, args)
 	case "help":
 		return f.help(ctx, c)
 	case "data":
@@ -307,6 +324,12 @@ func (f *Feature) serveAction(ctx context.Context, c *call) error {
 			return refuse("err_stale_button")
 		}
 		return f.leaveAnswer(ctx, c, id, choice == "yes")
+	case "wol.fit":
+		id, answer, ok := strings.Cut(c.Event.Value, "|")
+		if !ok || (answer != fitGood && answer != fitUnsure && answer != fitNo) {
+			return refuse("err_stale_button")
+		}
+		return f.recordFit(ctx, c, id, answer, false)
 	case forgetAction:
 		return f.forgetCmd(ctx, c, nil)
 	case "wol.dissolve":
@@ -344,13 +367,13 @@ func (f *Feature) Converses(ctx context.Context, req *bot.Request) bool {
 }
 
 func (f *Feature) help(ctx context.Context, c *call) error {
-	text := c.t("help", "guides", GuidesURL) + privacyMsgs.T(c.lang, "help_privacy")
+	text := c.t("help", "guides", GuidesURL) + c.t("help_fit") + privacyMsgs.T(c.lang, "help_privacy")
 	ok, err := f.isAnyAdmin(ctx, c)
 	if err != nil {
 		return err
 	}
 	if ok {
-		text += c.t("help_admin")
+		text += c.t("help_admin") + c.t("help_slot")
 	}
 	return c.ReplyText(ctx, text)
 }

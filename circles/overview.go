@@ -15,6 +15,7 @@ import (
 
 // overviewCmd shows, per region the requester administers, the current round, the circles with
 // their members, meetings held (check-ins), drop-outs, the waitlist and the answers to "go on?".
+// A running circle is "läuft" or "braucht Aufmerksamkeit" with the reasons (see health).
 func (f *Feature) overviewCmd(ctx context.Context, c *call, args []string) error {
 	if len(args) > 1 {
 		return refuse("err_overview_args")
@@ -60,12 +61,13 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 		return "", err
 	}
 	var enrolled, waiting *redis.IntCmd
-	var checkins, cont *redis.MapStringStringCmd
+	var checkins, cont, fit *redis.MapStringStringCmd
 	if _, err := f.st.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		enrolled = p.HLen(ctx, k.enrol)
 		waiting = p.HLen(ctx, k.waitlist)
 		checkins = p.HGetAll(ctx, k.checkins)
 		cont = p.HGetAll(ctx, k.cont)
+		fit = p.HGetAll(ctx, k.fit)
 		return nil
 	}); err != nil {
 		return "", fmt.Errorf("circles: overview: %w", err)
@@ -107,6 +109,9 @@ func (f *Feature) regionOverview(ctx context.Context, c *call, r *regionRec) (st
 		} else {
 			active++
 			members += len(circle.Members)
+			if reasons := health(c.lang, &circle, weeks[circle.N], fit.Val()); len(reasons) > 0 {
+				state = c.t("ov_state_attention", "reasons", strings.Join(reasons, ", "))
+			}
 		}
 		var together, newmix, end int
 		prefix := strconv.Itoa(circle.N) + ":"
@@ -225,6 +230,7 @@ func (f *Feature) mergeCmd(ctx context.Context, c *call, args []string) error {
 		for _, m := range a.Members {
 			if !cr.hasMember(m.Key) {
 				cr.Members = append(cr.Members, m)
+				bumpCalendar(cr)
 			}
 		}
 		return nil
@@ -249,6 +255,8 @@ func (f *Feature) mergeCmd(ctx context.Context, c *call, args []string) error {
 	}); err != nil {
 		return fmt.Errorf("circles: merge: %w", err)
 	}
+	f.refreshCalendar(ctx, k, b.N)
+	f.endCalendar(ctx, k, a.N)
 	return c.reply(ctx, "reply_merged", "id", a.ID(), "target", b.ID())
 }
 
@@ -308,6 +316,7 @@ func (f *Feature) dissolveCmd(ctx context.Context, c *call, args []string) error
 		}); err != nil {
 			return fmt.Errorf("circles: dissolve: %w", err)
 		}
+		f.endCalendar(ctx, k, circle.N)
 	}
 	return c.reply(ctx, "reply_"+kind, "id", circle.ID())
 }

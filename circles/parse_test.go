@@ -215,7 +215,7 @@ func TestCatalogPlurals(t *testing.T) {
 				}
 				for _, n := range []int{0, 1, 2} {
 					got := cat.N(lang, base, n, "count", 5, "min", 10, "max", 250, "target", "x-1", "slot", "Mo vormittags",
-						"names", "@ida", "id", "x-1", "name", "X", "ids", "`x-1`")
+						"names", "@ida", "id", "x-1", "name", "X", "ids", "`x-1`", "members", "@ida", "guides", GuidesURL, "answered", 3)
 					if strings.ContainsAny(got, "{}⟦") {
 						t.Errorf("%s %s(%d) = %q", lang, base, n, got)
 					}

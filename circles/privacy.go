@@ -31,10 +31,13 @@ import (
 //
 // Retention. A finished circle — after its last meeting, or merged into another — is deleted
 // Options.Retention later by a durable timer (PurgeKind): its record, its members' incircle
-// entries, its check-ins, continuation answers, marks and channel index entry. When a round is
+// entries, its check-ins, continuation answers, fit answers, marks and channel index entry. When a round is
 // confirmed, its enrolments, preview and waitlist (their contents live on in the circles)
 // get a Redis TTL of the last circle's end plus the retention. Check-ins ("met: yes/no") are
-// kept per member ("<n>:<week>:<person key>") and forgotten with the person.
+// kept per member ("<n>:<week>:<person key>") and forgotten with the person; so are the fit
+// answers after week 1 ("<n>:<person key>" in fit, meeting.go), which are exported too and
+// purged with the circle. The circle's room suffix and calendar SEQUENCE belong to the circle,
+// not to a person; a member's removal sends a calendar file without their name.
 //
 // Forgetting removes the person from all of that. Leaving a running circle this way is
 // treated like /wol verlassen, except that the circle is told without a name: the seat is
@@ -88,11 +91,11 @@ func (f *Feature) onPurge(ctx context.Context, t storage.Timer) error {
 		}
 	}
 	prefix := strconv.Itoa(n) + ":"
-	var fields [4][]string // incircle, checkins, continue, marks
+	var fields [5][]string // incircle, checkins, continue, marks, fit
 	if fields[0], err = f.st.hfields(ctx, k.incircle, "*", func(_, v string) bool { return v == strconv.Itoa(n) }); err != nil {
 		return err
 	}
-	for i, key := range []string{k.checkins, k.cont, k.marks} {
+	for i, key := range []string{k.checkins, k.cont, k.marks, k.fit} {
 		if fields[i+1], err = f.st.hfields(ctx, key, globEscape(prefix)+"*", nil); err != nil {
 			return err
 		}
@@ -107,7 +110,7 @@ func (f *Feature) onPurge(ctx context.Context, t storage.Timer) error {
 	}
 	_, err = f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HDel(ctx, k.circles, strconv.Itoa(n))
-		for i, key := range []string{k.incircle, k.checkins, k.cont, k.marks} {
+		for i, key := range []string{k.incircle, k.checkins, k.cont, k.marks, k.fit} {
 			if len(fields[i]) > 0 {
 				p.HDel(ctx, key, fields[i]...)
 			}
@@ -198,11 +201,12 @@ type personData struct {
 	circles  []circleRec // member of, or confirming admin of
 	cont     map[string]string
 	checkins map[int]map[int]string // circle number → week → yes | no, the person's own answers
+	fit      map[int]string         // circle number → good | unsure | no, the person's fit answers
 }
 
 func (f *Feature) gatherRegion(ctx context.Context, r regionRec, person string) (*personData, error) {
 	k := f.st.rk(r.ID)
-	d := &personData{region: r, cont: map[string]string{}, checkins: map[int]map[int]string{}}
+	d := &personData{region: r, cont: map[string]string{}, checkins: map[int]map[int]string{}, fit: map[int]string{}}
 	var err error
 	if d.round, err = f.st.round(ctx, k); err != nil {
 		return nil, err
@@ -255,11 +259,23 @@ func (f *Feature) gatherRegion(ctx context.Context, r regionRec, person string) 
 		}
 		d.checkins[n][week] = v
 	}
+	if fields, err = f.st.hfields(ctx, k.fit, "*:"+globEscape(person), nil); err != nil {
+		return nil, err
+	}
+	for _, field := range fields {
+		num, _, _ := strings.Cut(field, ":")
+		n, err1 := strconv.Atoi(num)
+		v, err := f.st.s.Client.HGet(ctx, k.fit, field).Result()
+		if err1 != nil || err != nil {
+			continue
+		}
+		d.fit[n] = v
+	}
 	return d, nil
 }
 
 func (d *personData) empty(person string) bool {
-	return d.enrolled == nil && d.waiting == nil && len(d.circles) == 0 && len(d.cont) == 0 && len(d.checkins) == 0 &&
+	return d.enrolled == nil && d.waiting == nil && len(d.circles) == 0 && len(d.cont) == 0 && len(d.checkins) == 0 && len(d.fit) == 0 &&
 		d.round.By != person && d.round.Confirmer != person
 }
 
@@ -332,6 +348,9 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 				answers = append(answers, t("data_checkin", "week", week, "answer", t("data_checkin_"+d.checkins[n][week])))
 			}
 			lines = append(lines, t("data_checkins", "id", r.ID+"-"+strconv.Itoa(n), "answers", strings.Join(answers, ", ")))
+		}
+		for _, n := range slices.Sorted(maps.Keys(d.fit)) {
+			lines = append(lines, m("data_fit", "id", r.ID+"-"+strconv.Itoa(n), "answer", m("data_fit_"+d.fit[n])))
 		}
 		if d.round.By == person {
 			lines = append(lines, t("data_round_by", "region", name, "n", d.round.N))
@@ -416,6 +435,10 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 		if err != nil {
 			return err
 		}
+		fit, err := f.st.hfields(ctx, k.fit, "*:"+globEscape(person), nil)
+		if err != nil {
+			return err
+		}
 		_, err = f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, k.incircle, person)
 			if len(marks) > 0 {
@@ -426,6 +449,9 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 			}
 			if len(checkins) > 0 {
 				p.HDel(ctx, k.checkins, checkins...)
+			}
+			if len(fit) > 0 {
+				p.HDel(ctx, k.fit, fit...)
 			}
 			return nil
 		})
@@ -499,6 +525,9 @@ func (f *Feature) forgetInCircle(ctx context.Context, k rkeys, c *circleRec, per
 		if i := slices.IndexFunc(cr.Members, func(m enrolment) bool { return m.Key == person }); i >= 0 {
 			cr.Members = slices.Delete(cr.Members, i, i+1)
 			left = true
+			if running {
+				bumpCalendar(cr) // the file lists the members: the next one must not name them
+			}
 		}
 		if cr.Admin == person {
 			cr.Admin = ""
@@ -519,6 +548,7 @@ func (f *Feature) forgetInCircle(ctx context.Context, k rkeys, c *circleRec, per
 		return nil
 	}
 	f.log.Info().Str("circle", circle.ID()).Msg("circles: member left on a deletion request")
+	defer f.refreshCalendar(ctx, k, circle.N)
 	h := fnv.New64a()
 	h.Write([]byte(person))
 	if _, err := f.chat.Post(ctx, circle.Channel, adapters.Message{

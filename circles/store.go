@@ -29,6 +29,7 @@ import (
 //	wolbot:<ns>:wol:{wol:<r>}:waitlist     HASH    person key → JSON waiting (after a confirm)
 //	wolbot:<ns>:wol:{wol:<r>}:checkins     HASH    "<n>:<week>" → yes | no
 //	wolbot:<ns>:wol:{wol:<r>}:continue     HASH    "<n>:<person key>" → together | newmix | end
+//	wolbot:<ns>:wol:{wol:<r>}:fit          HASH    "<n>:<person key>" → good | unsure | no (meeting.go)
 //	wolbot:<ns>:wol:{wol:<r>}:marks        HASH    "<n>:<week>:<kind>" → unix ms of a post in
 //	                                               flight, or "done" once it is posted
 //	wolbot:<ns>:wol:{wol:u:<person key>}:dialog  HASH  the enrolment dialog (see dialog.go)
@@ -147,6 +148,18 @@ type circleRec struct {
 	// Calendar is unix ms of meeting 1 as people read it when the week is scaled for a demo
 	// (WOLBOT_WOL_WEEK): the real date from start= and the slot; 0 means First.
 	Calendar int64 `json:"calendar,omitempty"`
+	// Room is the random suffix of the circle's video room link (meeting.go); also part of
+	// its calendar UID.
+	Room string `json:"room,omitempty"`
+	// CalSeq is the SEQUENCE of the circle's calendar file last sent: 0 with the welcome,
+	// one more for every change (meeting.go).
+	CalSeq int `json:"cal_seq,omitempty"`
+	// CalFrom is the first week the calendar series shows: 0 (all weeks) until the slot
+	// was moved, then the first moved meeting (meeting.go).
+	CalFrom int `json:"cal_from,omitempty"`
+	// Minutes is the meeting length people read (the round's dauer=), unscaled; 0 in circles
+	// from before it was kept, which then derive it from Length.
+	Minutes int `json:"minutes,omitempty"`
 }
 
 // ID is the circle's name in commands and keys: "<region>-<n>".
@@ -186,17 +199,18 @@ func newStore(s *storage.Store) *store {
 type rkeys struct {
 	region                                                             string
 	round, enrol, preview, circles, incircle, waitlist, checkins, cont string
-	marks                                                              string
+	marks, fit                                                         string
 }
 
 func (st *store) rk(region string) rkeys {
 	p := st.s.Key("wol", storage.Tag("wol:"+region)) + ":"
 	return rkeys{region: region, round: p + "round", enrol: p + "enrol", preview: p + "preview", circles: p + "circles",
-		incircle: p + "incircle", waitlist: p + "waitlist", checkins: p + "checkins", cont: p + "continue", marks: p + "marks"}
+		incircle: p + "incircle", waitlist: p + "waitlist", checkins: p + "checkins", cont: p + "continue", marks: p + "marks",
+		fit: p + "fit"}
 }
 
 func (k rkeys) all() []string {
-	return []string{k.round, k.enrol, k.preview, k.circles, k.incircle, k.waitlist, k.checkins, k.cont, k.marks}
+	return []string{k.round, k.enrol, k.preview, k.circles, k.incircle, k.waitlist, k.checkins, k.cont, k.marks, k.fit}
 }
 
 func (st *store) dialogKey(person string) string {

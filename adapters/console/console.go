@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -40,6 +41,10 @@ type Options struct {
 	Locale string
 	// Logger receives debug logs of events; the zero value logs nothing.
 	Logger zerolog.Logger
+	// FilesDir, when set, is a directory into which every attached file (Message.Files) is
+	// written under its base name, replacing an earlier file of that name; default "" prints
+	// the 📎 line only.
+	FilesDir string
 }
 
 // Console is a chat in the terminal. It implements [adapters.Chat]; its methods are safe for
@@ -115,6 +120,9 @@ func (c *Console) post(channel string, msg adapters.Message, op string) (adapter
 	if ref, ok := c.keyed[msg.Key]; ok && msg.Key != "" {
 		return ref, nil // idempotency: printed already by this process
 	}
+	if err := c.saveFiles(msg.Files); err != nil {
+		return adapters.PostRef{}, fmt.Errorf("console: %s: %w", op, err)
+	}
 	c.nextPost++
 	ref := adapters.PostRef{Channel: channel, ID: "console-" + c.runID + "-p" + strconv.Itoa(c.nextPost)}
 	if err := c.write(render(c.header(channel, "")+":", msg, reader(channel, ""))); err != nil {
@@ -132,6 +140,7 @@ func (c *Console) post(channel string, msg adapters.Message, op string) (adapter
 
 // Update prints the new text and buttons of a post. The post need not be known: after a
 // restart the console cannot know earlier posts, so ref.Channel alone decides the header.
+// Files in msg are ignored, as the port says: a post keeps its files.
 func (c *Console) Update(ctx context.Context, ref adapters.PostRef, msg adapters.Message) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("console: update: %w", err)
@@ -141,6 +150,7 @@ func (c *Console) Update(ctx context.Context, ref adapters.PostRef, msg adapters
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	msg.Files = nil
 	if err := c.write(render(c.header(ref.Channel, "")+" (edited):", msg, reader(ref.Channel, ""))); err != nil {
 		return fmt.Errorf("console: update: %w", err)
 	}
@@ -148,13 +158,17 @@ func (c *Console) Update(ctx context.Context, ref adapters.PostRef, msg adapters
 	return nil
 }
 
-// Ephemeral prints msg as a post that only user sees in channel.
+// Ephemeral prints msg as a post that only user sees in channel, files included (the console
+// needs no DM detour for them).
 func (c *Console) Ephemeral(ctx context.Context, channel, user string, msg adapters.Message) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("console: ephemeral: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.saveFiles(msg.Files); err != nil {
+		return fmt.Errorf("console: ephemeral: %w", err)
+	}
 	if err := c.write(render(c.header(channel, user)+":", msg, reader(channel, user))); err != nil {
 		return fmt.Errorf("console: ephemeral: %w", err)
 	}
@@ -260,8 +274,54 @@ func render(header string, msg adapters.Message, reader string) string {
 		}
 		b.WriteString("\n")
 	}
+	for _, f := range msg.Files {
+		b.WriteString(fileLine(f) + "\n")
+	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// fileLine is the line that stands for an attached file: "📎 wol-kreis.ics (1234 Bytes)".
+func fileLine(f adapters.File) string {
+	unit := "Bytes"
+	if len(f.Data) == 1 {
+		unit = "Byte"
+	}
+	return "📎 " + safeFileName(f.Name) + " (" + strconv.Itoa(len(f.Data)) + " " + unit + ")"
+}
+
+// safeFileName reduces name to a base name that cannot leave a directory: no path separators
+// of any platform, no "." or "..", no control characters; "file" if nothing is left.
+func safeFileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == ':' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "" || strings.Trim(name, ".") == "" {
+		return "file"
+	}
+	return name
+}
+
+// saveFiles writes files into Options.FilesDir, if set. The caller holds c.mu, so two posts
+// never write the same name at once.
+func (c *Console) saveFiles(files []adapters.File) error {
+	if c.opts.FilesDir == "" {
+		return nil
+	}
+	for _, f := range files {
+		path := filepath.Join(c.opts.FilesDir, safeFileName(f.Name))
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			return fmt.Errorf("save file %q: %w", safeFileName(f.Name), err)
+		}
+	}
+	return nil
 }
 
 // reader is who alone sees a post in channel (for an ephemeral post, user), or "".

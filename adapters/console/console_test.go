@@ -5,7 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +124,113 @@ func TestOutputBlocks(t *testing.T) {
 				t.Errorf("output:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestFiles(t *testing.T) {
+	ics := adapters.File{Name: "wol-kreis.ics", Type: "text/calendar", Data: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}
+	tests := []struct {
+		name     string
+		send     func(ctx context.Context, c *Console, f adapters.File) error
+		file     adapters.File
+		wantOut  string
+		wantName string // file expected in FilesDir; "" for none
+	}{
+		{name: "post with a file",
+			send: func(ctx context.Context, c *Console, f adapters.File) error {
+				_, err := c.Post(ctx, "kreis", adapters.Message{Text: "Willkommen", Files: []adapters.File{f}})
+				return err
+			},
+			file:     ics,
+			wantOut:  "[#kreis] wolbot:\nWillkommen\n📎 wol-kreis.ics (32 Bytes)\n\n",
+			wantName: "wol-kreis.ics"},
+		{name: "direct message with a one-byte file",
+			send: func(ctx context.Context, c *Console, f adapters.File) error {
+				_, err := c.DirectMessage(ctx, "anna", adapters.Message{Text: "x", Files: []adapters.File{f}})
+				return err
+			},
+			file:     adapters.File{Name: "a.txt", Data: []byte("1")},
+			wantOut:  "[@anna] wolbot:\nx\n📎 a.txt (1 Byte)\n\n",
+			wantName: "a.txt"},
+		{name: "ephemeral with a file",
+			send: func(ctx context.Context, c *Console, f adapters.File) error {
+				return c.Ephemeral(ctx, "kreis", "anna", adapters.Message{Text: "x", Files: []adapters.File{f}})
+			},
+			file:     ics,
+			wantOut:  "[#kreis → anna] wolbot:\nx\n📎 wol-kreis.ics (32 Bytes)\n\n",
+			wantName: "wol-kreis.ics"},
+		{name: "path traversal is cut to the base name",
+			send: func(ctx context.Context, c *Console, f adapters.File) error {
+				_, err := c.Post(ctx, "kreis", adapters.Message{Files: []adapters.File{f}})
+				return err
+			},
+			file:     adapters.File{Name: "../../etc/passwd", Data: []byte("ab")},
+			wantOut:  "[#kreis] wolbot:\n📎 passwd (2 Bytes)\n\n",
+			wantName: "passwd"},
+		{name: "windows separators and a dot-dot name",
+			send: func(ctx context.Context, c *Console, f adapters.File) error {
+				_, err := c.Post(ctx, "kreis", adapters.Message{Files: []adapters.File{f}})
+				return err
+			},
+			file:     adapters.File{Name: `..\..\..`, Data: []byte("ab")},
+			wantOut:  "[#kreis] wolbot:\n📎 file (2 Bytes)\n\n",
+			wantName: "file"},
+		{name: "an update keeps the post's files and writes none",
+			send: func(ctx context.Context, c *Console, f adapters.File) error {
+				return c.Update(ctx, adapters.PostRef{Channel: "kreis", ID: "p"}, adapters.Message{Text: "neu", Files: []adapters.File{f}})
+			},
+			file:    ics,
+			wantOut: "[#kreis] wolbot (edited):\nneu\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "a", "b", "c") // deep, so that a traversal would land inside root
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			c := New(Options{Out: &out, FilesDir: dir})
+			if err := tt.send(context.Background(), c, tt.file); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != tt.wantOut {
+				t.Errorf("output:\n%q\nwant:\n%q", got, tt.wantOut)
+			}
+			var written []string
+			filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					rel, _ := filepath.Rel(dir, path)
+					written = append(written, rel)
+				}
+				return nil
+			})
+			var want []string
+			if tt.wantName != "" {
+				want = []string{tt.wantName}
+			}
+			if !slices.Equal(written, want) {
+				t.Fatalf("files written %q, want %q", written, want)
+			}
+			if tt.wantName != "" {
+				data, err := os.ReadFile(filepath.Join(dir, tt.wantName))
+				if err != nil || !bytes.Equal(data, tt.file.Data) {
+					t.Errorf("file content %q, %v; want %q", data, err, tt.file.Data)
+				}
+			}
+		})
+	}
+}
+
+func TestFilesDirMissing(t *testing.T) {
+	var out bytes.Buffer
+	c := New(Options{Out: &out, FilesDir: filepath.Join(t.TempDir(), "fehlt")})
+	_, err := c.Post(context.Background(), "kreis", adapters.Message{Text: "x", Files: []adapters.File{{Name: "a.ics", Data: []byte("x")}}})
+	if err == nil {
+		t.Fatal("Post into a missing files directory succeeded")
+	}
+	if out.Len() != 0 {
+		t.Errorf("a post whose file could not be saved was printed: %q", out.String())
 	}
 }
 

@@ -71,6 +71,12 @@
 //
 //	-- #wol-rheinland-1 created (private): anna, bob
 //
-// followed by an empty line. Channel ids are the requested names, made unique within the
+// followed by an empty line. A file attached to a post (Message.Files) is a line after the
+// buttons, its name reduced to a safe base name:
+//
+//	📎 wol-rheinland-1.ics (1843 Bytes)
+//
+// With [Options].FilesDir set, the file is also written into that directory under that name.
+// Channel ids are the requested names, made unique within the
 // process with a suffix (-2, -3, …).
 package console

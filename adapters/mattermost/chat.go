@@ -23,6 +23,10 @@ func (a *Adapter) Post(ctx context.Context, channel string, msg adapters.Message
 // second request with the same pending id within 30 seconds with the post the first one made.
 // A Message.Key becomes that pending id, so a caller's own retry after a crash is deduped too,
 // within the same 30 seconds.
+//
+// Files are uploaded into the channel first (POST /files, multipart), then the post names
+// them in file_ids. A retried upload, or an upload for a post that the pending id then dedupes,
+// leaves a file that no post references; Mattermost never shows it to anyone.
 func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapters.Message) (adapters.PostRef, error) {
 	if channel == "" {
 		return adapters.PostRef{}, fmt.Errorf("mattermost: %s: no channel: %w", op, adapters.ErrNotFound)
@@ -31,6 +35,13 @@ func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapte
 	// made with buttons signed for no post (which no click can use) and then updated with
 	// buttons signed for its id.
 	p := a.newPost(channel, msg, scope{channel: channel})
+	for _, f := range msg.Files {
+		id, err := a.uploadFile(ctx, channel, f)
+		if err != nil {
+			return adapters.PostRef{}, fmt.Errorf("mattermost: %s: %w", op, err)
+		}
+		p.FileIds = append(p.FileIds, id)
+	}
 	p.PendingPostId = a.botID + ":" + model.NewId()
 	if msg.Key != "" {
 		p.PendingPostId = a.botID + ":" + keyID(msg.Key)
@@ -52,8 +63,35 @@ func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapte
 	return ref, nil
 }
 
+// uploadFile uploads one file into channel and returns its file id. Mattermost derives the
+// file's type from its name, so File.Type is not sent; the name is cut to its base name.
+func (a *Adapter) uploadFile(ctx context.Context, channel string, f adapters.File) (string, error) {
+	name := fileName(f.Name)
+	res, err := call(ctx, a, "upload file", func(ctx context.Context) (*model.FileUploadResponse, *model.Response, error) {
+		return a.client.UploadFile(ctx, f.Data, channel, name)
+	})
+	if err != nil {
+		return "", err
+	}
+	if len(res.FileInfos) != 1 || res.FileInfos[0] == nil || res.FileInfos[0].Id == "" {
+		return "", fmt.Errorf("upload file: answer names %d files, want 1", len(res.FileInfos))
+	}
+	return res.FileInfos[0].Id, nil
+}
+
+// fileName is the base name of name with no path of either kind, "file" if nothing is left.
+func fileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if strings.Trim(name, ". ") == "" {
+		return "file"
+	}
+	return name
+}
+
 // Update replaces the text and buttons of one of the bot's posts in place. A message without
-// buttons removes the post's attachment.
+// buttons removes the post's attachment. Files in msg are ignored: the post keeps its files.
 func (a *Adapter) Update(ctx context.Context, ref adapters.PostRef, msg adapters.Message) error {
 	if ref.ID == "" {
 		return fmt.Errorf("mattermost: update post: no post id: %w", adapters.ErrNotFound)

@@ -341,3 +341,96 @@ func TestChatMethodsFailWithTheOperationNamed(t *testing.T) {
 		t.Errorf("message %q", err.Error())
 	}
 }
+
+func TestFiles(t *testing.T) {
+	ics := adapters.File{Name: "wol-kreis.ics", Type: "text/calendar", Data: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}
+	md := adapters.File{Name: "../protokoll.md", Type: "text/markdown", Data: []byte("# Protokoll\n")}
+	tests := []struct {
+		name string
+		// send sends msg and returns the channel the post should land in.
+		send      func(ctx context.Context, a *Adapter, f *fakeMM, msg adapters.Message) (string, error)
+		files     []adapters.File
+		wantNames []string
+	}{
+		{name: "post with two files",
+			send: func(ctx context.Context, a *Adapter, f *fakeMM, msg adapters.Message) (string, error) {
+				ch := model.NewId()
+				_, err := a.Post(ctx, ch, msg)
+				return ch, err
+			},
+			files: []adapters.File{ics, md}, wantNames: []string{"wol-kreis.ics", "protokoll.md"}},
+		{name: "direct message uploads into the DM channel",
+			send: func(ctx context.Context, a *Adapter, f *fakeMM, msg adapters.Message) (string, error) {
+				ref, err := a.DirectMessage(ctx, "anna", msg)
+				return ref.Channel, err
+			},
+			files: []adapters.File{ics}, wantNames: []string{"wol-kreis.ics"}},
+		{name: "ephemeral with a file becomes a direct message",
+			send: func(ctx context.Context, a *Adapter, f *fakeMM, msg adapters.Message) (string, error) {
+				if err := a.Ephemeral(ctx, model.NewId(), f.user("anna").Id, msg); err != nil {
+					return "", err
+				}
+				dm, err := a.directChannel(ctx, f.user("anna").Id)
+				return dm, err
+			},
+			files: []adapters.File{ics}, wantNames: []string{"wol-kreis.ics"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			a, _ := newTestAdapter(t, f)
+			channel, err := tt.send(context.Background(), a, f, adapters.Message{Text: "Willkommen", Files: tt.files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if len(f.ephemerals) != 0 {
+				t.Errorf("%d ephemeral posts, want none: they cannot carry files", len(f.ephemerals))
+			}
+			if len(f.created) != 1 {
+				t.Fatalf("%d posts, want 1", len(f.created))
+			}
+			p := f.created[0]
+			if p.ChannelId != channel || p.Message != "Willkommen" {
+				t.Errorf("post in %q with %q, want %q", p.ChannelId, p.Message, channel)
+			}
+			if len(p.FileIds) != len(tt.wantNames) {
+				t.Fatalf("post names files %v, want %d", p.FileIds, len(tt.wantNames))
+			}
+			for i, id := range p.FileIds {
+				ff := f.files[id]
+				if ff == nil || ff.info.Name != tt.wantNames[i] || ff.info.ChannelId != channel || string(ff.data) != string(tt.files[i].Data) {
+					t.Errorf("file %d: %+v, want %q with the sent bytes in %s", i, ff, tt.wantNames[i], channel)
+				}
+			}
+		})
+	}
+}
+
+func TestFileUploadFailures(t *testing.T) {
+	ics := adapters.File{Name: "wol-kreis.ics", Data: []byte("BEGIN:VCALENDAR\r\n")}
+	t.Run("a 503 is retried", func(t *testing.T) {
+		f := newFake(t)
+		a, _ := newTestAdapter(t, f)
+		f.failNext("POST /api/v4/files", injected{status: 503})
+		if _, err := a.Post(context.Background(), model.NewId(), adapters.Message{Text: "x", Files: []adapters.File{ics}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.hitCount("POST /api/v4/files"); n != 2 {
+			t.Errorf("%d uploads, want 2", n)
+		}
+	})
+	t.Run("a refused upload posts nothing", func(t *testing.T) {
+		f := newFake(t)
+		a, _ := newTestAdapter(t, f)
+		f.failNext("POST /api/v4/files", injected{status: 413})
+		_, err := a.Post(context.Background(), model.NewId(), adapters.Message{Text: "x", Files: []adapters.File{ics}})
+		if !hasStatus(err, 413) {
+			t.Errorf("Post = %v, want the 413", err)
+		}
+		if n := f.hitCount("POST /api/v4/posts"); n != 0 {
+			t.Errorf("%d posts made after a failed upload", n)
+		}
+	})
+}

@@ -51,4 +51,10 @@
 // back to the response URL of the user's most recent slash command in that channel (valid for
 // 30 minutes and 5 uses) and, failing that, to a direct message. Give the bot account the
 // System Admin role to get true ephemeral posts for mentions and button clicks too.
+//
+// # Files
+//
+// A message's files are uploaded into the post's channel first (POST /api/v4/files, multipart
+// with channel_id and files) and named in the post's file_ids. Ephemeral posts cannot carry
+// files, so an ephemeral message with files is sent as a direct message instead.
 package mattermost

@@ -31,7 +31,17 @@ const ephemeralRetryAfter = 10 * time.Minute
 // refuses that for lack of the create_post_ephemeral permission (403), it answers on the
 // response URL of the user's latest slash command in that channel, and failing that in a direct
 // message.
+//
+// Mattermost's ephemeral posts cannot carry files (they are never stored, and an upload
+// belongs to a stored post), so a message with files goes to the user as a direct message
+// instead, text and buttons included, so that the files keep their context.
 func (a *Adapter) Ephemeral(ctx context.Context, channel, user string, msg adapters.Message) error {
+	if len(msg.Files) > 0 {
+		if _, err := a.DirectMessage(ctx, user, msg); err != nil {
+			return fmt.Errorf("mattermost: ephemeral post with files as direct message: %w", err)
+		}
+		return nil
+	}
 	if time.Now().UnixNano() >= a.ephemeralDeniedUntil.Load() {
 		post := a.newPost(channel, msg, scope{channel: channel, user: user})
 		_, err := call(ctx, a, "ephemeral post", func(ctx context.Context) (*model.Post, *model.Response, error) {

@@ -45,6 +45,7 @@ type fakeMM struct {
 	inject     map[string][]injected    // "METHOD /path" → responses to give before the real one
 	denyEphem  bool                     // POST /posts/ephemeral answers 403
 	outsiders  map[string]bool          // channel id + "/" + user id: not a member of that channel
+	files      map[string]*fakeFile     // file id → uploaded file
 	wsDials    []string                 // raw query of every WebSocket dial
 	conns      map[*fakeConn]bool       // authenticated WebSocket connections
 	nextConnID int
@@ -53,6 +54,12 @@ type fakeMM struct {
 	addr       string
 	authed     chan struct{} // one value per authenticated WebSocket connection
 	handlerMux *http.ServeMux
+}
+
+// fakeFile is a file uploaded through POST /api/v4/files.
+type fakeFile struct {
+	info *model.FileInfo
+	data []byte
 }
 
 // injected is a canned failure for one request.
@@ -77,6 +84,7 @@ func newFake(t *testing.T) *fakeMM {
 		commands:  make(map[string]*model.Command),
 		hits:      make(map[string]int),
 		inject:    make(map[string][]injected),
+		files:     make(map[string]*fakeFile),
 		conns:     make(map[*fakeConn]bool),
 		outsiders: make(map[string]bool),
 		acceptWS:  true,
@@ -218,6 +226,53 @@ func decode(t *testing.T, r *http.Request, v any) []byte {
 	return b
 }
 
+// uploadFiles is POST /api/v4/files as Mattermost streams it: a multipart/form-data body whose
+// "channel_id" field comes before its "files" parts; the answer is a FileUploadResponse.
+func (f *fakeMM) uploadFiles(w http.ResponseWriter, r *http.Request) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		appError(w, 400, "api.file.upload_file.read_request.app_error")
+		return
+	}
+	var channel string
+	res := &model.FileUploadResponse{}
+	var uploaded []*fakeFile
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			appError(w, 400, "api.file.upload_file.read_request.app_error")
+			return
+		}
+		data, _ := io.ReadAll(part)
+		switch part.FormName() {
+		case "channel_id":
+			channel = string(data)
+		case "files":
+			if !model.IsValidId(channel) {
+				appError(w, 400, "api.file.upload_file.missing_channel_id.app_error")
+				return
+			}
+			info := &model.FileInfo{Id: model.NewId(), ChannelId: channel, CreatorId: f.bot.Id,
+				Name: part.FileName(), Size: int64(len(data)), MimeType: http.DetectContentType(data)}
+			res.FileInfos = append(res.FileInfos, info)
+			uploaded = append(uploaded, &fakeFile{info: info, data: data})
+		}
+	}
+	if len(uploaded) == 0 {
+		appError(w, 400, "api.file.upload_file.no_files.app_error")
+		return
+	}
+	f.locked(func() {
+		for _, u := range uploaded {
+			f.files[u.info.Id] = u
+		}
+	})
+	writeModel(w, 201, res)
+}
+
 func (f *fakeMM) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v4/websocket", f.websocket)
@@ -245,11 +300,19 @@ func (f *fakeMM) routes() *http.ServeMux {
 		}
 		appError(w, 404, "app.user.missing_account.const")
 	})
+	mux.HandleFunc("POST /api/v4/files", f.uploadFiles)
 	mux.HandleFunc("POST /api/v4/posts", func(w http.ResponseWriter, r *http.Request) {
 		var p model.Post
 		decode(f.t, r, &p)
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		// Like Mattermost: a post may only name files uploaded into its own channel.
+		for _, id := range p.FileIds {
+			if ff, ok := f.files[id]; !ok || ff.info.ChannelId != p.ChannelId {
+				appError(w, 400, "api.post.create_post.file_ids.app_error")
+				return
+			}
+		}
 		f.created = append(f.created, &p)
 		// Like Mattermost: a repeated pending post id answers with the post made the first time.
 		if id, ok := f.pending[p.PendingPostId]; ok && p.PendingPostId != "" {

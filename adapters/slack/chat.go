@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -37,23 +38,88 @@ func (a *Adapter) Post(ctx context.Context, channel string, msg adapters.Message
 	return a.post(ctx, "chat.postMessage", channel, msg)
 }
 
+// post sends msg with chat.postMessage. Files go Slack's external upload way: each file's
+// bytes are uploaded first (files.getUploadURLExternal, then a POST to the upload URL), so a
+// refused upload leaves no half message behind; then the message is posted, and
+// files.completeUploadExternal shares all files into the channel right below it. A message
+// with files only (no text, no buttons) is just the share; its PostRef has no ID, since
+// Slack posts the share asynchronously and names no ts for it.
 func (a *Adapter) post(ctx context.Context, op, channel string, msg adapters.Message) (adapters.PostRef, error) {
-	var ch, ts string
-	opts := msgOptions(msg)
-	err := a.call(ctx, op, func(ctx context.Context) (err error) {
-		ch, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
-		return err
-	})
+	uploaded, err := a.uploadFiles(ctx, msg.Files)
 	if err != nil {
 		return adapters.PostRef{}, err
 	}
-	if ch == "" {
-		ch = channel
+	ref := adapters.PostRef{Channel: channel}
+	if msg.Text != "" || len(msg.Buttons) > 0 || len(uploaded) == 0 {
+		var ch, ts string
+		opts := msgOptions(msg)
+		err := a.call(ctx, op, func(ctx context.Context) (err error) {
+			ch, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
+			return err
+		})
+		if err != nil {
+			return adapters.PostRef{}, err
+		}
+		if ch != "" {
+			ref.Channel = ch
+		}
+		ref.ID = ts
 	}
-	return adapters.PostRef{Channel: ch, ID: ts}, nil
+	if len(uploaded) > 0 {
+		err := a.call(ctx, "files.completeUploadExternal", func(ctx context.Context) error {
+			_, err := a.api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+				Files: uploaded, Channel: ref.Channel,
+			})
+			return err
+		})
+		if err != nil {
+			return ref, fmt.Errorf("slack: share files after posting %s: %w", ref.ID, err)
+		}
+	}
+	return ref, nil
 }
 
-// Update replaces the text and buttons of the message ref with chat.update.
+// uploadFiles uploads the bytes of files and returns their ids and titles for
+// files.completeUploadExternal. Slack refuses empty files, so an empty file is an error.
+func (a *Adapter) uploadFiles(ctx context.Context, files []adapters.File) ([]slack.FileSummary, error) {
+	var out []slack.FileSummary
+	for _, f := range files {
+		name := fileName(f.Name)
+		if len(f.Data) == 0 {
+			return nil, fmt.Errorf("slack: upload file %q: empty", name)
+		}
+		var u *slack.GetUploadURLExternalResponse
+		err := a.call(ctx, "files.getUploadURLExternal", func(ctx context.Context) (err error) {
+			u, err = a.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: name, FileSize: len(f.Data)})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = a.call(ctx, "files upload", func(ctx context.Context) error {
+			return a.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: u.UploadURL, Reader: bytes.NewReader(f.Data), Filename: name})
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, slack.FileSummary{ID: u.FileID, Title: name})
+	}
+	return out, nil
+}
+
+// fileName is the base name of name with no path of either kind, "file" if nothing is left.
+func fileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if strings.Trim(name, ". ") == "" {
+		return "file"
+	}
+	return name
+}
+
+// Update replaces the text and buttons of the message ref with chat.update. Files in msg are
+// ignored: the message keeps its files.
 func (a *Adapter) Update(ctx context.Context, ref adapters.PostRef, msg adapters.Message) error {
 	if ref.Channel == "" || ref.ID == "" {
 		return fmt.Errorf("slack: chat.update %q in %q: %w", ref.ID, ref.Channel, adapters.ErrNotFound)
@@ -68,7 +134,16 @@ func (a *Adapter) Update(ctx context.Context, ref adapters.PostRef, msg adapters
 // Ephemeral shows msg to user only, in channel, with chat.postEphemeral. Where the bot is not
 // a member of the channel, Slack refuses that; if the user's latest slash command or click in
 // the channel is less than 25 minutes old, its response_url delivers the message instead.
+//
+// Slack's ephemeral messages cannot carry files, so a message with files goes to the user as
+// a direct message instead, text and buttons included, so that the files keep their context.
 func (a *Adapter) Ephemeral(ctx context.Context, channel, user string, msg adapters.Message) error {
+	if len(msg.Files) > 0 {
+		if _, err := a.DirectMessage(ctx, user, msg); err != nil {
+			return fmt.Errorf("slack: ephemeral message with files as direct message: %w", err)
+		}
+		return nil
+	}
 	opts := msgOptions(msg)
 	err := a.call(ctx, "chat.postEphemeral", func(ctx context.Context) error {
 		_, err := a.api.PostEphemeralContext(ctx, channel, user, opts...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -304,5 +305,105 @@ func TestNewChecksConfiguration(t *testing.T) {
 	_, err := New(context.Background(), Options{BotToken: "xoxb-revoked", SigningSecret: "s", APIURL: f.GetAPIURL()})
 	if err == nil || !strings.Contains(err.Error(), "invalid_auth") || strings.Contains(err.Error(), "xoxb-revoked") {
 		t.Errorf("New with a refused token = %v", err)
+	}
+}
+
+func TestFiles(t *testing.T) {
+	ics := adapters.File{Name: "wol-kreis.ics", Type: "text/calendar", Data: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}
+	md := adapters.File{Name: `..\protokoll.md`, Type: "text/markdown", Data: []byte("# Protokoll\n")}
+	tests := []struct {
+		name        string
+		send        func(ctx context.Context, a *Adapter, msg adapters.Message) error
+		msg         adapters.Message
+		channel     string // where the message and files must land
+		wantPost    bool
+		wantTitles  []string
+		noEphemeral bool
+	}{
+		{name: "post with text and two files",
+			send: func(ctx context.Context, a *Adapter, msg adapters.Message) error {
+				ref, err := a.Post(ctx, "C0KREIS", msg)
+				if err == nil && ref.ID == "" {
+					err = errors.New("post without ts")
+				}
+				return err
+			},
+			msg:     adapters.Message{Text: "Willkommen", Files: []adapters.File{ics, md}},
+			channel: "C0KREIS", wantPost: true, wantTitles: []string{"wol-kreis.ics", "protokoll.md"}},
+		{name: "files only: the share alone",
+			send: func(ctx context.Context, a *Adapter, msg adapters.Message) error {
+				_, err := a.Post(ctx, "C0KREIS", msg)
+				return err
+			},
+			msg:     adapters.Message{Files: []adapters.File{ics}},
+			channel: "C0KREIS", wantTitles: []string{"wol-kreis.ics"}},
+		{name: "direct message shares into the DM",
+			send: func(ctx context.Context, a *Adapter, msg adapters.Message) error {
+				_, err := a.DirectMessage(ctx, "U0ANNA", msg)
+				return err
+			},
+			msg:     adapters.Message{Text: "Ihr Kalender", Files: []adapters.File{ics}},
+			channel: "D0ANNA", wantPost: true, wantTitles: []string{"wol-kreis.ics"}},
+		{name: "ephemeral with a file becomes a direct message",
+			send: func(ctx context.Context, a *Adapter, msg adapters.Message) error {
+				return a.Ephemeral(ctx, "C0KREIS", "U0ANNA", msg)
+			},
+			msg:     adapters.Message{Text: "Nur für Sie", Files: []adapters.File{ics}},
+			channel: "D0ANNA", wantPost: true, wantTitles: []string{"wol-kreis.ics"}, noEphemeral: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSlack(t)
+			a := newTestAdapter(t, f, Options{})
+			if err := tt.send(context.Background(), a, tt.msg); err != nil {
+				t.Fatal(err)
+			}
+			posts := f.callsTo("chat.postMessage")
+			if tt.wantPost != (len(posts) == 1) || len(posts) > 1 {
+				t.Fatalf("%d chat.postMessage calls, want post=%v", len(posts), tt.wantPost)
+			}
+			if tt.wantPost && (posts[0].Form.Get("channel") != tt.channel || !strings.Contains(posts[0].Form.Get("text"), tt.msg.Text)) {
+				t.Errorf("posted %v", posts[0].Form)
+			}
+			if tt.noEphemeral && len(f.callsTo("chat.postEphemeral")) != 0 {
+				t.Error("chat.postEphemeral called: ephemeral messages cannot carry files")
+			}
+			for i, c := range f.callsTo("files.getUploadURLExternal") {
+				if c.Form.Get("filename") != tt.wantTitles[i] || c.Form.Get("length") != strconv.Itoa(len(tt.msg.Files[i].Data)) {
+					t.Errorf("getUploadURLExternal %d: %v", i, c.Form)
+				}
+			}
+			if n := len(f.callsTo("files.completeUploadExternal")); n != 1 {
+				t.Errorf("%d completeUploadExternal calls, want 1 for all files", n)
+			}
+			shared := f.shared(tt.channel)
+			if len(shared) != len(tt.wantTitles) {
+				t.Fatalf("%d files shared into %s, want %d", len(shared), tt.channel, len(tt.wantTitles))
+			}
+			for i, u := range shared {
+				if u.title != tt.wantTitles[i] || u.name != tt.wantTitles[i] || string(u.data) != string(tt.msg.Files[i].Data) {
+					t.Errorf("file %d: %q/%q %q", i, u.name, u.title, u.data)
+				}
+			}
+		})
+	}
+}
+
+func TestFileUploadRefusedPostsNothing(t *testing.T) {
+	f := newFakeSlack(t)
+	a := newTestAdapter(t, f, Options{})
+	f.on("files.getUploadURLExternal", func(w http.ResponseWriter, _ url.Values) bool {
+		slackError(w, "not_allowed_token_type")
+		return true
+	})
+	_, err := a.Post(context.Background(), "C0KREIS", adapters.Message{Text: "x", Files: []adapters.File{{Name: "a.ics", Data: []byte("x")}}})
+	if err == nil || !strings.Contains(err.Error(), "not_allowed_token_type") {
+		t.Errorf("Post = %v, want Slack's refusal", err)
+	}
+	if n := len(f.callsTo("chat.postMessage")); n != 0 {
+		t.Errorf("%d messages posted although the file could not be uploaded", n)
+	}
+	if _, err := a.Post(context.Background(), "C0KREIS", adapters.Message{Text: "x", Files: []adapters.File{{Name: "leer.ics"}}}); err == nil {
+		t.Error("an empty file was accepted; Slack refuses length 0")
 	}
 }

@@ -1,7 +1,9 @@
 // Package slack is the Slack adapter: it turns slash commands, messages addressed to the bot
 // and Block Kit button clicks into [adapters.Event] values for an [adapters.Handler], and
 // implements [adapters.Chat] with Slack's Web API (chat.postMessage, chat.update,
-// chat.postEphemeral, conversations.open/create/invite, users.info/list).
+// chat.postEphemeral, conversations.open/create/invite, users.info/list; files of a message
+// through the external upload flow files.getUploadURLExternal, a POST of the bytes to the
+// upload URL, files.completeUploadExternal, which needs the files:write scope).
 //
 // [New] checks the configuration and learns the bot's own user id with auth.test. Events reach
 // the adapter in one of two ways, or both:

@@ -7,8 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +49,17 @@ type apiCall struct {
 // back to the default.
 type hook func(w http.ResponseWriter, form url.Values) bool
 
+// fakeUpload is one file of Slack's external upload flow: announced with its name and length,
+// then its bytes, then shared (completed) into a channel.
+type fakeUpload struct {
+	name     string
+	length   int
+	data     []byte
+	uploaded bool
+	channel  string // set by files.completeUploadExternal
+	title    string
+}
+
 // fakeSlack is slacktest's server with the methods the adapter uses answered from slack-go's
 // types and recorded, plus a Socket Mode endpoint: apps.connections.open hands out the URL of
 // a WebSocket that speaks Socket Mode envelopes.
@@ -56,7 +71,8 @@ type fakeSlack struct {
 	calls   []apiCall
 	hooks   map[string]hook
 	nextTS  int
-	changed chan struct{} // closed and replaced whenever calls or conns change
+	uploads map[string]*fakeUpload // file id → upload announced by files.getUploadURLExternal
+	changed chan struct{}          // closed and replaced whenever calls or conns change
 
 	// Socket Mode
 	conns    []*websocket.Conn // every connection, the current one last
@@ -68,6 +84,7 @@ type fakeSlack struct {
 var recorded = []string{
 	"auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
 	"conversations.create", "conversations.invite", "conversations.list", "users.list", "apps.connections.open",
+	"files.getUploadURLExternal", "files.completeUploadExternal",
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
@@ -75,6 +92,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 	f := &fakeSlack{
 		t:       t,
 		hooks:   make(map[string]hook),
+		uploads: make(map[string]*fakeUpload),
 		changed: make(chan struct{}),
 		acks:    make(chan string, 100),
 		// The client sends Origin https://api.slack.com, as to Slack itself.
@@ -87,6 +105,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		c.Handle("/users.info", f.serveUsersInfo)
 		c.Handle("/socket", f.serveSocket)
 		c.Handle("/hooks/", f.serveResponseURL)
+		c.Handle("/upload/", f.serveUpload)
 	})
 	f.Start()
 	t.Cleanup(func() {
@@ -270,6 +289,43 @@ func (f *fakeSlack) answer(w http.ResponseWriter, r *http.Request, method, ts st
 			{ID: "U0KALENDER", Name: "kalender", IsBot: true},
 			{ID: "USLACKBOT", Name: "slackbot"},
 		}})
+	case "files.getUploadURLExternal":
+		n, err := strconv.Atoi(form.Get("length"))
+		if form.Get("filename") == "" || err != nil || n <= 0 {
+			slackError(w, "invalid_arguments")
+			return
+		}
+		id := "F0" + strings.ReplaceAll(ts, ".", "")
+		f.mu.Lock()
+		f.uploads[id] = &fakeUpload{name: form.Get("filename"), length: n}
+		f.mu.Unlock()
+		writeJSON(w, slack.GetUploadURLExternalResponse{SlackResponse: ok, FileID: id,
+			UploadURL: "http://" + r.Host + "/upload/v1/" + id})
+	case "files.completeUploadExternal":
+		// Like Slack: files is a JSON array of {id, title}; every file must have been uploaded
+		// with the announced length, and channel_id names where to share them.
+		var files []slack.FileSummary
+		if err := json.Unmarshal([]byte(form.Get("files")), &files); err != nil || len(files) == 0 {
+			slackError(w, "invalid_arguments")
+			return
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, fs := range files {
+			u, found := f.uploads[fs.ID]
+			if !found || !u.uploaded {
+				slackError(w, "file_not_found")
+				return
+			}
+			if len(u.data) != u.length {
+				slackError(w, "file_upload_size_mismatch")
+				return
+			}
+		}
+		for _, fs := range files {
+			f.uploads[fs.ID].channel, f.uploads[fs.ID].title = form.Get("channel_id"), fs.Title
+		}
+		writeJSON(w, slack.CompleteUploadExternalResponse{SlackResponse: ok, Files: files})
 	case "apps.connections.open":
 		writeJSON(w, struct {
 			slack.SlackResponse
@@ -283,6 +339,50 @@ func cmp(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// serveUpload receives a file's bytes at the upload URL, as files.slack.com does: a POST
+// whose body is the file, raw or as the "file" part of a multipart form.
+func (f *fakeSlack) serveUpload(w http.ResponseWriter, r *http.Request) {
+	id := path.Base(r.URL.Path)
+	var data []byte
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		var file multipart.File
+		if file, _, err = r.FormFile("file"); err == nil {
+			data, err = io.ReadAll(file)
+		}
+	} else {
+		data, err = io.ReadAll(r.Body)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.uploads[id]
+	if r.Method != http.MethodPost || err != nil || !ok {
+		http.Error(w, "bad upload", http.StatusBadRequest)
+		return
+	}
+	u.data, u.uploaded = data, true
+	f.notify()
+	io.WriteString(w, "OK - "+strconv.Itoa(len(data)))
+}
+
+// shared returns the uploads completed into channel, in file id order.
+func (f *fakeSlack) shared(channel string) []*fakeUpload {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := make([]string, 0, len(f.uploads))
+	for id, u := range f.uploads {
+		if u.channel == channel {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	out := make([]*fakeUpload, len(ids))
+	for i, id := range ids {
+		out[i] = f.uploads[id]
+	}
+	return out
 }
 
 // serveUsersInfo lets a hook answer users.info and otherwise leaves it to slacktest's

@@ -21,6 +21,7 @@ func TestManifestMatchesCode(t *testing.T) {
 		"app_mentions:read": {"app_mention"},
 		"chat:write":        {"chat.postMessage", "chat.update", "chat.postEphemeral"},
 		"commands":          {"slash commands"},
+		"files:write":       {"files.getUploadURLExternal", "files.completeUploadExternal"},
 		"groups:read":       {"conversations.list (private channels: find the bot's own again)"},
 		"groups:write":      {"conversations.create (is_private)", "conversations.invite"},
 		"im:history":        {"message.im"},

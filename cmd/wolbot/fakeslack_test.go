@@ -220,7 +220,17 @@ func (w *workspace) answerLocked(method string, form url.Values) any {
 			slack.SlackResponse
 			TS string `json:"message_ts"`
 		}{ok, fmt.Sprintf("1700000000.%06d", w.nextTS)}
-	default:
+	case "files.getUploadURLExternal": // step 1 of a file upload; the bytes go to /upload/<id>
+		w.nextID++
+		id := fmt.Sprintf("F%04d", w.nextID)
+		return slack.GetUploadURLExternalResponse{SlackResponse: ok, FileID: id, UploadURL: w.srv.URL + "/upload/" + id}
+	case "files.completeUploadExternal":
+		var files []slack.FileSummary
+		if json.Unmarshal([]byte(form.Get("files")), &files) != nil || len(files) == 0 || form.Get("channel_id") == "" {
+			return slack.SlackResponse{Ok: false, Error: "invalid_arguments"}
+		}
+		return slack.CompleteUploadExternalResponse{SlackResponse: ok, Files: files}
+	default: // also the POST of a file's bytes to "upload/<id>"
 		return ok
 	}
 }

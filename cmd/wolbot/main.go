@@ -57,6 +57,7 @@ type config struct {
 	Location   *time.Location
 	Channel    string
 	Locale     string
+	FilesDir   string // WOLBOT_CONSOLE_FILES: where the console saves attached files; "" saves none
 	Listen     string // "" means: no listener (the console's default)
 	// AdminListen serves health and metrics; "" means 127.0.0.1:9090 with a platform, none
 	// for the console.
@@ -69,6 +70,7 @@ type config struct {
 	RateLimit                                     bot.RateLimit        // WOLBOT_RATE_LIMIT; see RateLimitSet
 	RateLimitSet                                  bool                 // false: the platform's default (none on the console)
 	TimerConcurrency                              map[storage.Lane]int // WOLBOT_TIMER_CONCURRENCY; nil = storage defaults
+	MeetingURL                                    string               // WOLBOT_MEETING_URL: template of the circles' video rooms
 
 	Mattermost mattermost.Options
 	Slack      slack.Options
@@ -91,11 +93,13 @@ var settings = []setting{
 	{"WOLBOT_TIMEZONE", "timezone", "Europe/Berlin", "Time zone of clock times shown in chat."},
 	{"WOLBOT_CONSOLE_CHANNEL", "console-channel", "allgemein", "Console: the channel a session starts in."},
 	{"WOLBOT_CONSOLE_LOCALE", "console-locale", "", "Console: locale reported for every user (de, en); empty means German."},
+	{"WOLBOT_CONSOLE_FILES", "console-files", "", "Console: directory into which attached files (calendar invitations, minutes) are saved; empty saves none."},
 	{"WOLBOT_IMPULSE_SCHEDULE", "impulse-schedule", impulses.DefaultSchedule, "Cron expression of impulse slots (CRON_TZ=…, @every 2s for demos); an admin's /impuls zeitplan, stored in Redis, wins."},
 	{"WOLBOT_IMPULSE_HOLIDAYS", "impulse-holidays", "", "German state (NW, BY, …) whose public holidays skip an impulse slot; empty skips none."},
 	{"WOLBOT_IMPULSE_RATE", "impulse-rate", "10", "Impulses sent per second, all replicas together."},
 	{"WOLBOT_IMPULSES_DIR", "impulses-dir", "", "Directory with de/*.md and en/*.md that replace (same id and language) or add impulses."},
 	{"WOLBOT_RETENTION", "retention", "", "How long ended Lean Coffee rounds, finished WOL circles and impulse delivery logs, feedback and stopped subscriptions are kept (e.g. 90d, 2160h); empty: 30 days for Lean Coffee, 180 days for circles and impulses."},
+	{"WOLBOT_MEETING_URL", "meeting-url", "", "WOL circles: video room template, e.g. https://meet.example.de/wol-{circle}; {circle} becomes the circle and a random suffix. Empty: no links."},
 	{"WOLBOT_WOL_WEEK", "wol-week", "168h", "Time between two meetings of a WOL circle; a few seconds (e.g. 7s) for demos scales all circle timing."},
 	{"WOLBOT_RATE_LIMIT", "rate-limit", "", "Per-user flood limit: <commands>/<duration> as a burst that refills evenly (e.g. 20/4s, the default on Mattermost and Slack), or off. Empty on the console means off: a piped script is never cut short."},
 	{"WOLBOT_TIMER_CONCURRENCY", "timer-concurrency", "", "Timer handlers running at once per lane and replica: one number for every lane, or interactive=128,companion=32,bulk=32 (the defaults)."},
@@ -159,6 +163,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		Namespace:  *values["WOLBOT_NAMESPACE"],
 		Channel:    *values["WOLBOT_CONSOLE_CHANNEL"],
 		Locale:     *values["WOLBOT_CONSOLE_LOCALE"],
+		FilesDir:   *values["WOLBOT_CONSOLE_FILES"],
 	}
 	cfg.Admins = splitList(*values["WOLBOT_ADMINS"])
 	cfg.Listen = *values["WOLBOT_LISTEN"]
@@ -188,6 +193,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	if cfg.ImpulseRate, err = strconv.ParseFloat(*values["WOLBOT_IMPULSE_RATE"], 64); err != nil || !(cfg.ImpulseRate > 0) || math.IsInf(cfg.ImpulseRate, 0) {
 		return config{}, fmt.Errorf("WOLBOT_IMPULSE_RATE=%q: want a positive number of messages per second", *values["WOLBOT_IMPULSE_RATE"])
 	}
+	cfg.MeetingURL = *values["WOLBOT_MEETING_URL"]
 	if cfg.Week, err = time.ParseDuration(*values["WOLBOT_WOL_WEEK"]); err != nil || cfg.Week <= 0 {
 		return config{}, fmt.Errorf("WOLBOT_WOL_WEEK=%q: want a positive duration such as 168h or 7s", *values["WOLBOT_WOL_WEEK"])
 	}
@@ -308,7 +314,7 @@ func serve(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.W
 	b.Handle("impuls", imp, "impulse", "impulses")
 	wol, err := circles.New(circles.Options{
 		Store: store, Chat: chat, Timers: timers, Location: cfg.Location, Week: cfg.Week, Logger: log,
-		Retention: cfg.Retention,
+		Retention: cfg.Retention, MeetingURL: cfg.MeetingURL,
 	})
 	if err != nil {
 		return err

@@ -83,6 +83,7 @@ func newPlatform(ctx context.Context, name string, cfg config, stdin io.Reader, 
 	default:
 		return console.New(console.Options{
 			In: stdin, Out: stdout, Err: stderr, Channel: cfg.Channel, Locale: cfg.Locale, Logger: log,
+			FilesDir: cfg.FilesDir,
 		}), nil
 	}
 }
