@@ -383,13 +383,35 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 
 // forgetRoundScript removes person ARGV[1] from a region's round (KEYS[1]): their enrolment
 // (KEYS[2]; bumping ver, so a preview that holds them is stale) and waitlist place (KEYS[3]),
-// and blanks them as the admin who opened or confirmed the round.
-var forgetRoundScript = redis.NewScript(`
+// and blanks them as the admin who opened or confirmed the round. It runs when Redis is full
+// too (see [bot.EraseScript]).
+var forgetRoundScript = bot.NewEraseScript(`
 if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'ver', 1) end
 redis.call('HDEL', KEYS[3], ARGV[1])
 if redis.call('HGET', KEYS[1], 'by') == ARGV[1] then redis.call('HSET', KEYS[1], 'by', '') end
 if redis.call('HGET', KEYS[1], 'confirmer') == ARGV[1] then redis.call('HSET', KEYS[1], 'confirmer', '') end
 return 'ok'
+`)
+
+// casSetScript sets string KEYS[1] to ARGV[2], keeping its TTL, if it still holds ARGV[1]:
+// 1 when set, 0 when it changed meanwhile (a compare-and-set in place of WATCH, which needs a
+// MULTI that Redis refuses when full).
+var casSetScript = bot.NewEraseScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1
+`)
+
+// casCircleScript sets field ARGV[1] of the circles hash KEYS[1] to ARGV[3] if it still holds
+// ARGV[2], and if ARGV[4] is "1" counts a dropout in the round KEYS[2]: 1 when set, 0 when the
+// circle changed meanwhile, -1 when it is gone.
+var casCircleScript = bot.NewEraseScript(`
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return -1 end
+if v ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[2], 'dropouts', 1) end
+return 1
 `)
 
 // ForgetUser removes the person from every region, circle, dialog and admin list (see
@@ -439,7 +461,9 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 		if err != nil {
 			return err
 		}
-		_, err = f.st.s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		// Deletes only, and no MULTI, so that this works when Redis is full; ForgetUser is
+		// repeated after a partial failure.
+		_, err = f.st.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			p.HDel(ctx, k.incircle, person)
 			if len(marks) > 0 {
 				p.HDel(ctx, k.marks, marks...)
@@ -469,46 +493,39 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 // has made stale anyway), so no copy of their key is left in it.
 func (f *Feature) forgetInPreview(ctx context.Context, k rkeys, person string) error {
 	for range 20 {
-		err := f.st.s.Client.Watch(ctx, func(tx *redis.Tx) error {
-			v, err := tx.Get(ctx, k.preview).Result()
-			if errors.Is(err, redis.Nil) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			var p preview
-			if err := json.Unmarshal([]byte(v), &p); err != nil {
-				return fmt.Errorf("decode preview: %w", err)
-			}
-			changed := false
-			for i := range p.Circles {
-				before := len(p.Circles[i].Members)
-				p.Circles[i].Members = slices.DeleteFunc(p.Circles[i].Members, func(m string) bool { return m == person })
-				changed = changed || len(p.Circles[i].Members) != before
-			}
-			before := len(p.Waitlist)
-			p.Waitlist = slices.DeleteFunc(p.Waitlist, func(w previewWaiting) bool { return w.Key == person })
-			if !changed && len(p.Waitlist) == before {
-				return nil
-			}
-			js, err := json.Marshal(&p)
-			if err != nil {
-				return err
-			}
-			_, err = tx.TxPipelined(ctx, func(pl redis.Pipeliner) error {
-				pl.Set(ctx, k.preview, js, redis.KeepTTL)
-				return nil
-			})
-			return err
-		}, k.preview)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
+		v, err := f.st.s.Client.Get(ctx, k.preview).Result()
+		if errors.Is(err, redis.Nil) {
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("circles: forget in preview %s: %w", k.region, err)
 		}
-		return nil
+		var p preview
+		if err := json.Unmarshal([]byte(v), &p); err != nil {
+			return fmt.Errorf("circles: forget in preview %s: decode preview: %w", k.region, err)
+		}
+		changed := false
+		for i := range p.Circles {
+			before := len(p.Circles[i].Members)
+			p.Circles[i].Members = slices.DeleteFunc(p.Circles[i].Members, func(m string) bool { return m == person })
+			changed = changed || len(p.Circles[i].Members) != before
+		}
+		before := len(p.Waitlist)
+		p.Waitlist = slices.DeleteFunc(p.Waitlist, func(w previewWaiting) bool { return w.Key == person })
+		if !changed && len(p.Waitlist) == before {
+			return nil
+		}
+		js, err := json.Marshal(&p)
+		if err != nil {
+			return err
+		}
+		set, err := casSetScript.Run(ctx, f.st.s.Client, []string{k.preview}, v, js).Int()
+		if err != nil {
+			return fmt.Errorf("circles: forget in preview %s: %w", k.region, err)
+		}
+		if set == 1 {
+			return nil
+		}
 	}
 	return fmt.Errorf("circles: forget in preview %s: too much contention", k.region)
 }
@@ -519,29 +536,8 @@ func (f *Feature) forgetInPreview(ctx context.Context, k rkeys, person string) e
 // failures there are logged: the data is gone either way.
 func (f *Feature) forgetInCircle(ctx context.Context, k rkeys, c *circleRec, person string) error {
 	running := c.Status == circleActive && f.now().Before(circleEnd(c))
-	left := false
-	circle, err := f.st.updateCircle(ctx, k, c.N, func(cr *circleRec) error {
-		left = false
-		if i := slices.IndexFunc(cr.Members, func(m enrolment) bool { return m.Key == person }); i >= 0 {
-			cr.Members = slices.Delete(cr.Members, i, i+1)
-			left = true
-			if running {
-				bumpCalendar(cr) // the file lists the members: the next one must not name them
-			}
-		}
-		if cr.Admin == person {
-			cr.Admin = ""
-		}
-		return nil
-	}, func(p redis.Pipeliner, cr *circleRec) {
-		if left && running {
-			p.HIncrBy(ctx, k.round, "dropouts", 1)
-		}
-	})
-	if errors.Is(err, errNoCircle) {
-		return nil
-	}
-	if err != nil {
+	circle, left, err := f.removeFromCircle(ctx, k, c.N, person, running)
+	if err != nil || circle == nil {
 		return err
 	}
 	if !left || !running || circle.Channel == "" {
@@ -568,4 +564,57 @@ func (f *Feature) forgetInCircle(ctx context.Context, k rkeys, c *circleRec, per
 		}
 	}
 	return nil
+}
+
+// removeFromCircle takes the person out of circle n's members and blanks them as its
+// confirming admin, counting a dropout if running; it reports the circle as stored now (nil
+// when it is gone) and whether they were a member. It writes through casCircleScript instead
+// of updateCircle's transaction, so that it works when Redis is full.
+func (f *Feature) removeFromCircle(ctx context.Context, k rkeys, n int, person string, running bool) (*circleRec, bool, error) {
+	field := strconv.Itoa(n)
+	for range 20 {
+		v, err := f.st.s.Client.HGet(ctx, k.circles, field).Result()
+		if errors.Is(err, redis.Nil) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("circles: forget in circle %s-%d: %w", k.region, n, err)
+		}
+		var c circleRec
+		if err := json.Unmarshal([]byte(v), &c); err != nil {
+			return nil, false, fmt.Errorf("circles: forget in circle %s-%d: decode circle: %w", k.region, n, err)
+		}
+		left := false
+		if i := slices.IndexFunc(c.Members, func(m enrolment) bool { return m.Key == person }); i >= 0 {
+			c.Members = slices.Delete(c.Members, i, i+1)
+			left = true
+			if running {
+				bumpCalendar(&c) // the file lists the members: the next one must not name them
+			}
+		}
+		if !left && c.Admin != person {
+			return &c, false, nil
+		}
+		if c.Admin == person {
+			c.Admin = ""
+		}
+		js, err := json.Marshal(&c)
+		if err != nil {
+			return nil, false, err
+		}
+		dropout := "0"
+		if left && running {
+			dropout = "1"
+		}
+		res, err := casCircleScript.Run(ctx, f.st.s.Client, []string{k.circles, k.round}, field, v, js, dropout).Int()
+		switch {
+		case err != nil:
+			return nil, false, fmt.Errorf("circles: forget in circle %s-%d: %w", k.region, n, err)
+		case res == -1:
+			return nil, false, nil
+		case res == 1:
+			return &c, left, nil
+		}
+	}
+	return nil, false, fmt.Errorf("circles: forget in circle %s-%d: too much contention", k.region, n)
 }

@@ -84,10 +84,11 @@ func (st *store) setUpBy(ctx context.Context, u bot.UserRef, self string) ([]*su
 }
 
 // blankByScript blanks "by" of subscriber KEYS[1] unless the subscriber is gone meanwhile
-// (a plain HSET would recreate it as a stub).
-const blankByScript = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+// (a plain HSET would recreate it as a stub). It runs when Redis is full too (see
+// [bot.EraseScript]).
+var blankByScript = bot.NewEraseScript(`if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'by', '')
-return 1`
+return 1`)
 
 // UserData renders u's subscription, delivery log, feedback and the subscriptions they set up
 // for others (see [bot.DataKeeper]).
@@ -204,13 +205,15 @@ func (f *Feature) ForgetUser(ctx context.Context, u bot.UserRef) error {
 		for _, imp := range f.ratedIDs(received) {
 			p.HDel(ctx, f.st.votesKey(imp), voter)
 		}
-		for _, o := range others {
-			p.Eval(ctx, blankByScript, []string{f.st.subKey(o.ID)})
-		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("impulses: forget: %w", err)
+	}
+	for _, o := range others {
+		if err := blankByScript.Run(ctx, f.st.s.Client, []string{f.st.subKey(o.ID)}).Err(); err != nil {
+			return fmt.Errorf("impulses: forget: blank the admin of %s: %w", o.ID, err)
+		}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ var msgs = bot.Catalog{
 			"verteilen Punkte, und die Themen werden nach Punkten in festen Zeitfenstern besprochen.\n\n" +
 			"**Für alle**\n" +
 			"- `/lc thema <Text>` – ein Thema einbringen (solange gesammelt wird, höchstens 300 Zeichen)\n" +
+			"- `/lc zurückziehen <Nr.>` – ein eigenes Thema zurückziehen, solange gesammelt wird\n" +
 			"- `/lc punkt <Nr.>` – einen Punkt auf ein Thema setzen; `/lc zurück <Nr.>` nimmt ihn zurück\n" +
 			"- `/lc daumen hoch|egal|runter` – am Ende einer Timebox: 👍 vertiefen, ✋ egal, 👎 weiter\n" +
 			"- `/lc notiz <Text>` – eine Notiz oder ein Ergebnis zum aktuellen Thema festhalten\n" +
@@ -231,6 +232,7 @@ var msgs = bot.Catalog{
 			"hands out dots, and the topics are discussed in vote order within fixed timeboxes.\n\n" +
 			"**For everyone**\n" +
 			"- `/lc topic <text>` – propose a topic (while topics are collected, at most 300 characters)\n" +
+			"- `/lc withdraw <no.>` – withdraw a topic of your own while topics are collected\n" +
 			"- `/lc vote <no.>` – put a dot on a topic; `/lc unvote <no.>` takes it back\n" +
 			"- `/lc thumbs up|side|down` – when a timebox ends: 👍 go deeper, ✋ either way, 👎 move on\n" +
 			"- `/lc note <text>` – record a note or outcome for the current topic\n" +

@@ -414,48 +414,106 @@ func (st *store) forgetCached(chanKey string) {
 	delete(st.rounds, chanKey)
 }
 
-// anonymise removes u from the round of k in one optimistic transaction (WATCH on the round
-// key, which every script and transaction bumps). It reports whether anything changed and
-// whether u was the moderator.
+// anonymiseScript writes what anonymise computed, unless the round changed since it was read:
+// it compares the phase (ARGV[2], "" without a round hash), the number of topics (ARGV[3]) and
+// notes (ARGV[4]) and each rewritten topic and note with what was read. ARGV[1] is the user;
+// then the count of topics and (field, old, new) per topic, then the count of notes and
+// (index, old, new) per note; then the length of the action items (KEYS[7]), their count and
+// (index, old, new) per item. It forgets that the user was sent their items (KEYS[8]), deletes
+// the user's ballot entries, place in people and thumbs vote, blanks them as moderator or
+// previous moderator, and, if anything changed in a round that still has its hash, bumps anon,
+// ver and mver. It returns {'stale'}, or {'ok',
+// changed, freed} with freed 1 when the user was the moderator.
+var anonymiseScript = bot.NewEraseScript(`
+local u = ARGV[1]
+if (redis.call('HGET', KEYS[1], 'phase') or '') ~= ARGV[2]
+  or redis.call('HLEN', KEYS[2]) ~= tonumber(ARGV[3]) or redis.call('LLEN', KEYS[3]) ~= tonumber(ARGV[4]) then
+  return {'stale'}
+end
+local nt = tonumber(ARGV[5])
+local nn = tonumber(ARGV[6 + 3 * nt])
+for j = 0, nt - 1 do
+  local a = 6 + 3 * j
+  if redis.call('HGET', KEYS[2], ARGV[a]) ~= ARGV[a + 1] then return {'stale'} end
+end
+for j = 0, nn - 1 do
+  local a = 7 + 3 * nt + 3 * j
+  if redis.call('LINDEX', KEYS[3], ARGV[a]) ~= ARGV[a + 1] then return {'stale'} end
+end
+local pa = 7 + 3 * nt + 3 * nn
+if redis.call('LLEN', KEYS[7]) ~= tonumber(ARGV[pa]) then return {'stale'} end
+local na = tonumber(ARGV[pa + 1])
+for j = 0, na - 1 do
+  local a = pa + 2 + 3 * j
+  if redis.call('LINDEX', KEYS[7], ARGV[a]) ~= ARGV[a + 1] then return {'stale'} end
+end
+for j = 0, nt - 1 do
+  local a = 6 + 3 * j
+  redis.call('HSET', KEYS[2], ARGV[a], ARGV[a + 2])
+end
+for j = 0, nn - 1 do
+  local a = 7 + 3 * nt + 3 * j
+  redis.call('LSET', KEYS[3], ARGV[a], ARGV[a + 2])
+end
+for j = 0, na - 1 do
+  local a = pa + 2 + 3 * j
+  redis.call('LSET', KEYS[7], ARGV[a], ARGV[a + 2])
+end
+local changed = nt + nn + na + redis.call('SREM', KEYS[8], u)
+for _, f in ipairs(redis.call('HKEYS', KEYS[4])) do
+  if f == u or string.sub(f, 1, #u + 1) == u .. '|' then changed = changed + redis.call('HDEL', KEYS[4], f) end
+end
+changed = changed + redis.call('SREM', KEYS[5], u) + redis.call('HDEL', KEYS[6], u)
+local freed = 0
+if u ~= '' and redis.call('HGET', KEYS[1], 'mod') == u then
+  redis.call('HSET', KEYS[1], 'mod', '', 'modname', '')
+  freed = 1
+  changed = changed + 1
+end
+if u ~= '' and redis.call('HGET', KEYS[1], 'prevmod') == u then
+  redis.call('HSET', KEYS[1], 'prevmod', '')
+  changed = changed + 1
+end
+if changed > 0 and ARGV[2] ~= '' then
+  redis.call('HINCRBY', KEYS[1], 'anon', 1)
+  redis.call('HINCRBY', KEYS[1], 'ver', 1)
+  redis.call('HINCRBY', KEYS[1], 'mver', 1)
+end
+return {'ok', changed, freed}
+`)
+
+// anonymise removes u from the round of k: it reads the round, computes the anonymised topics
+// and notes, and writes them with anonymiseScript, which checks that nothing changed in
+// between (reading again if it did) and also runs when Redis is full (see [bot.EraseScript]).
+// It reports whether anything changed and whether u was the moderator.
 func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed, freed bool, err error) {
-	txf := func(tx *redis.Tx) error {
-		changed, freed = false, false
+	for range maxTxRetries {
 		var (
-			mod    *redis.StringCmd
-			prev   *redis.StringCmd
 			meta   *redis.SliceCmd // phase, lang
 			topics *redis.MapStringStringCmd
 			notes  *redis.StringSliceCmd
 			acts   *redis.StringSliceCmd
-			ballot *redis.StringSliceCmd
-			member *redis.BoolCmd
-			thumb  *redis.BoolCmd
 		)
-		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
-			mod = p.HGet(ctx, k.round, "mod")
-			prev = p.HGet(ctx, k.round, "prevmod")
+		_, err := st.s.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			meta = p.HMGet(ctx, k.round, "phase", "lang")
 			topics = p.HGetAll(ctx, k.topics)
 			notes = p.LRange(ctx, k.notes, 0, -1)
 			acts = p.LRange(ctx, k.actions, 0, -1)
-			ballot = p.HKeys(ctx, k.ballots)
-			member = p.SIsMember(ctx, k.people, u.User)
-			thumb = p.HExists(ctx, k.thumbs, u.User)
 			return nil
 		})
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return err
+		if err != nil {
+			return false, false, fmt.Errorf("leancoffee: anonymise in %s: %w", k.chanKey, err)
 		}
 		// Without a round hash (expired first), its other keys are orphans still worth
-		// cleaning, but the round hash must not be recreated by the counters below.
-		roundExists := mod.Err() == nil
+		// cleaning, but the round hash must not be recreated by the counters.
+		phase, lang := metaString(meta, 0), metaString(meta, 1)
 		// Asked to (u.Texts), the texts go too where the round is over: the summary is out.
 		text := func(t string) string { return t }
-		if phase, lang := metaString(meta, 0), metaString(meta, 1); u.Texts && (!roundExists || phase == string(PhaseEnded)) {
+		if u.Texts && (phase == "" || phase == string(PhaseEnded)) {
 			removed := msgs.T(lang, "text_removed")
 			text = func(string) string { return removed }
 		}
-		newTopics := map[string]any{}
+		var topicArgs []any
 		for field, js := range topics.Val() {
 			var t storedTopic
 			if json.Unmarshal([]byte(js), &t) != nil || t.Anon || t.Author != u.User {
@@ -463,11 +521,11 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			}
 			out, err := json.Marshal(storedTopic{Text: text(t.Text), Anon: true, Into: t.Into})
 			if err != nil {
-				return err
+				return false, false, err
 			}
-			newTopics[field] = string(out)
+			topicArgs = append(topicArgs, field, js, string(out))
 		}
-		newNotes := map[int64]string{}
+		var noteArgs []any
 		for i, line := range notes.Val() {
 			topic, js, _ := strings.Cut(line, "|")
 			var n storedNote
@@ -476,11 +534,11 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			}
 			out, err := json.Marshal(storedNote{Text: text(n.Text), Anon: true})
 			if err != nil {
-				return err
+				return false, false, err
 			}
-			newNotes[int64(i)] = topic + "|" + string(out)
+			noteArgs = append(noteArgs, i, line, topic+"|"+string(out))
 		}
-		newActions := map[int64]string{}
+		var actArgs []any
 		for i, line := range acts.Val() {
 			a, err := decodeAction(line)
 			if err != nil {
@@ -499,55 +557,21 @@ func (st *store) anonymise(ctx context.Context, k keys, u bot.UserRef) (changed,
 			}
 			out, err := encodeAction(a)
 			if err != nil {
-				return err
+				return false, false, err
 			}
-			newActions[int64(i)] = out
+			actArgs = append(actArgs, i, line, out)
 		}
-		var ballots []string
-		for _, field := range ballot.Val() {
-			if field == u.User || strings.HasPrefix(field, u.User+"|") {
-				ballots = append(ballots, field)
-			}
+		args := []any{u.User, phase, len(topics.Val()), len(notes.Val()), len(topicArgs) / 3}
+		args = append(append(append(args, topicArgs...), len(noteArgs)/3), noteArgs...)
+		args = append(append(append(args, len(acts.Val())), len(actArgs)/3), actArgs...)
+		res, err := anonymiseScript.Run(ctx, st.s.Client,
+			[]string{k.round, k.topics, k.notes, k.ballots, k.people, k.thumbs, k.actions, k.actsent}, args...).Slice()
+		if err != nil {
+			return false, false, fmt.Errorf("leancoffee: anonymise in %s: %w", k.chanKey, err)
 		}
-		freed = roundExists && mod.Val() == u.User && u.User != ""
-		wasMod := roundExists && prev.Val() == u.User && u.User != ""
-		changed = freed || wasMod || len(newTopics) > 0 || len(newNotes) > 0 || len(newActions) > 0 || len(ballots) > 0 || member.Val() || thumb.Val()
-		if !changed {
-			return nil
+		if len(res) == 3 && res[0] == "ok" {
+			return res[1].(int64) > 0, res[2].(int64) == 1, nil
 		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			if len(newTopics) > 0 {
-				p.HSet(ctx, k.topics, newTopics)
-			}
-			for i, v := range newNotes {
-				p.LSet(ctx, k.notes, i, v)
-			}
-			for i, v := range newActions {
-				p.LSet(ctx, k.actions, i, v)
-			}
-			p.SRem(ctx, k.actsent, u.User)
-			if len(ballots) > 0 {
-				p.HDel(ctx, k.ballots, ballots...)
-			}
-			p.SRem(ctx, k.people, u.User)
-			p.HDel(ctx, k.thumbs, u.User)
-			if freed {
-				p.HSet(ctx, k.round, "mod", "", "modname", "")
-			}
-			if wasMod {
-				p.HSet(ctx, k.round, "prevmod", "")
-			}
-			if roundExists {
-				p.HIncrBy(ctx, k.round, "anon", 1)
-				p.HIncrBy(ctx, k.round, "ver", 1)
-				p.HIncrBy(ctx, k.round, "mver", 1)
-			}
-			return nil
-		})
-		return err
 	}
-	if err := st.watchRound(ctx, k, "anonymise in", txf); err != nil {
-		return false, false, fmt.Errorf("leancoffee: anonymise in %s: %w", k.chanKey, err)
-	}
-	return changed, freed, nil
+	return false, false, fmt.Errorf("leancoffee: anonymise in %s: too much contention", k.chanKey)
 }

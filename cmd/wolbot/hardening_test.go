@@ -258,3 +258,164 @@ func TestTopicCannotMentionOverrideOrUnfurl(t *testing.T) {
 		t.Errorf("the topic is not readable on the board: %q", board)
 	}
 }
+
+// Attack (issue 11.7, erasure): with Redis full, a confirmed deletion failed, although deleting
+// is what frees memory and is the person's right (Art. 17 GDPR): the features' erasure writes
+// (anonymising a Lean Coffee topic, blanking a moderator, removing a circle member) are
+// commands Redis refuses at maxmemory. Now each feature erases through scripts flagged
+// allow-oom. Anna has data in every feature (a running Lean Coffee round she moderates, an
+// ended one with her topic, a circle enrolment, an impulse subscription); Redis is filled to
+// maxmemory (noeviction) and kept over it; /lc status and /daten answer, and her deletion
+// (/vergessen … bestätigen texte) and Bob's (/wol vergessen … bestätigen) succeed and leave
+// nothing behind.
+func TestErasureAtMaxmemory(t *testing.T) {
+	if redistest.Cluster() {
+		t.Skip("uses a redis-server of its own")
+	}
+	bin := wolbotBinary(t)
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not on PATH")
+	}
+	port, _ := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
+	rs := &redisServer{bin: redisBin, dir: t.TempDir(), port: port}
+	rs.start(t)
+	t.Cleanup(func() { rs.stop(t) })
+	admin := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	t.Cleanup(func() { admin.Close() })
+
+	ws := newWorkspace(t)
+	for id, name := range map[string]string{"UADMIN": "admin", "UANNA": "anna", "UBOB": "bob"} {
+		ws.user(id, name)
+	}
+	r := startReplica(t, bin, "wolbot", ws, "REDIS_URL=redis://"+rs.addr()+"/0", "WOLBOT_NAMESPACE=oom", "WOLBOT_ADMINS=UADMIN")
+	const apology = "bei mir ist ein Fehler aufgetreten"
+	send := func(user, channel, text, want string) string {
+		t.Helper()
+		before := len(ws.ephemerals(channel, user))
+		f := strings.Fields(text)
+		slashCmd{Command: f[0], Text: strings.Join(f[1:], " "), User: user, Channel: channel}.mustSend(t, r)
+		eventually(t, 10*time.Second, "reply to "+user+": "+text, func() bool { return len(ws.ephemerals(channel, user)) > before })
+		got := ws.ephemerals(channel, user)[before]
+		if strings.Contains(got, apology) || !strings.Contains(got, want) {
+			t.Fatalf("%s: %s: reply %q, want %q", user, text, got, want)
+		}
+		return got
+	}
+
+	// Anna's data in every feature.
+	send("UADMIN", "CWOL", `/wol region add rheinland "Rheinland"`, "rheinland")
+	send("UADMIN", "CWOL", `/wol region rheinland kommunen "Stadt Köln; Kreis Düren"`, "Stadt Köln")
+	send("UADMIN", "CWOL", "/wol runde öffnen rheinland", "rheinland")
+	if err := enrolViaSlash(ws, r, "UANNA", "rheinland", "Stadt Köln"); err != nil {
+		t.Fatal(err)
+	}
+	send("UANNA", "CIMP", "/impuls abo", "Willkommen")
+	send("UBOB", "CIMP", "/impuls abo", "Willkommen")
+	send("UBOB", "CEND", "/lc start", "")
+	send("UANNA", "CEND", "/lc thema Annas altes Thema", "")
+	posts := len(ws.posts("CEND"))
+	slashCmd{Command: "/lc", Text: "ende", User: "UBOB", Channel: "CEND"}.mustSend(t, r)
+	eventually(t, 10*time.Second, "the summary", func() bool { return len(ws.posts("CEND")) > posts })
+	send("UANNA", "CLC", "/lc start", "")
+	send("UANNA", "CLC", "/lc thema Annas laufendes Thema", "")
+	send("UBOB", "CLC", "/lc thema Bobs Thema", "")
+
+	// Fill Redis up to maxmemory, then keep it over the limit, so that what the deletions
+	// free cannot make room again.
+	ctx := context.Background()
+	usedMemory := func() int64 {
+		t.Helper()
+		info, err := admin.InfoMap(ctx, "memory").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.ParseInt(info["Memory"]["used_memory"], 10, 64)
+		if err != nil {
+			t.Fatalf("used_memory: %v", err)
+		}
+		return n
+	}
+	for _, kv := range [][2]string{{"maxmemory-policy", "noeviction"}, {"maxmemory", strconv.FormatInt(usedMemory()+2<<20, 10)}} {
+		if err := admin.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filler := strings.Repeat("x", 32<<10)
+	for i := 0; ; i++ {
+		err := admin.Set(ctx, "filler:"+strconv.Itoa(i), filler, 0).Err()
+		if err != nil && strings.HasPrefix(err.Error(), "OOM") {
+			t.Logf("Redis full after %d filler values", i)
+			break
+		}
+		if err != nil || i > 1000 {
+			t.Fatalf("filling Redis: %d values, %v", i, err)
+		}
+	}
+	if err := admin.ConfigSet(ctx, "maxmemory", strconv.FormatInt(usedMemory()-1<<20, 10)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(when string) {
+		t.Helper()
+		if err := admin.Set(ctx, "probe", "x", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "OOM") {
+			t.Fatalf("%s: Redis accepts writes: %v", when, err)
+		}
+	}
+	refused("before the deletions")
+
+	send("UANNA", "CLC", "/lc status", "Lean Coffee")
+	send("UANNA", "CLC", "/daten", "Direktnachricht")
+	eventually(t, 10*time.Second, "Anna's export", func() bool { return len(ws.dms("UANNA")) > 0 })
+	export := strings.Join(ws.dms("UANNA"), "\n")
+	for _, want := range []string{"Annas laufendes Thema", "Annas altes Thema", "Rheinland", "Kurzimpulse"} {
+		if !strings.Contains(export, want) {
+			t.Errorf("Anna's export at maxmemory lacks %q:\n%s", want, export)
+		}
+	}
+
+	send("UANNA", "CLC", "/vergessen", "Möchten Sie")
+	send("UANNA", "CLC", "/vergessen bestätigen texte", "Erledigt")
+	send("UBOB", "CWOL", "/wol vergessen", "Möchten Sie")
+	send("UBOB", "CWOL", "/wol vergessen bestätigen", "Erledigt")
+	refused("after the deletions")
+
+	dms := len(ws.dms("UANNA"))
+	send("UANNA", "CLC", "/daten", "Direktnachricht")
+	eventually(t, 10*time.Second, "Anna's second export", func() bool { return len(ws.dms("UANNA")) > dms })
+	if got := ws.dms("UANNA")[dms]; !strings.Contains(got, "nichts gespeichert") {
+		t.Errorf("Anna's export after the deletion: %q", got)
+	}
+
+	// Nothing in Redis names Anna or Bob (by id or handle), or holds Anna's text from the ended
+	// round; her topic in the running round stays for the others, anonymised.
+	keys, err := admin.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range keys {
+		if strings.HasPrefix(key, "filler:") {
+			continue
+		}
+		var vals []string
+		switch typ := admin.Type(ctx, key).Val(); typ {
+		case "string":
+			vals = []string{admin.Get(ctx, key).Val()}
+		case "hash":
+			for f, v := range admin.HGetAll(ctx, key).Val() {
+				vals = append(vals, f, v)
+			}
+		case "set":
+			vals = admin.SMembers(ctx, key).Val()
+		case "list":
+			vals = admin.LRange(ctx, key, 0, -1).Val()
+		case "zset":
+			vals = admin.ZRange(ctx, key, 0, -1).Val()
+		}
+		all := key + "\n" + strings.Join(vals, "\n")
+		for _, bad := range []string{"UANNA", "UBOB", "anna", "bob", "Annas altes Thema"} {
+			if strings.Contains(all, bad) {
+				t.Errorf("after the deletions, %s holds %q: %.300q", key, bad, all)
+			}
+		}
+	}
+}
