@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -31,9 +34,10 @@ anna: /lc ende
 
 func TestConsoleActionItems(t *testing.T) {
 	store := redistest.Store(t)
+	dir := t.TempDir()
 	var out, errs bytes.Buffer
 	code := run(context.Background(), nil, strings.NewReader(actionScript), &out, &errs, env(withRedis(map[string]string{
-		"WOLBOT_NAMESPACE": store.NS,
+		"WOLBOT_NAMESPACE": store.NS, "WOLBOT_CONSOLE_FILES": dir,
 	})))
 	if code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", code, errs.String())
@@ -66,6 +70,21 @@ func TestConsoleActionItems(t *testing.T) {
 	} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	// The summary carries the minutes as a Markdown file, saved where WOLBOT_CONSOLE_FILES says.
+	fileLine := regexp.MustCompile(`(?m)^📎 (lean-coffee-kreis-dueren-\d{4}-\d{2}-\d{2}\.md) \(\d+ Bytes\)$`).FindStringSubmatch(summary)
+	if fileLine == nil {
+		t.Fatalf("the summary has no 📎 line for the minutes:\n%s", summary)
+	}
+	name := fileLine[1]
+	minutes, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatalf("minutes file not saved: %v", err)
+	}
+	for _, want := range []string{"Jugendbeteiligung / Beteiligung junger Menschen", "Jugendforum im März vorbereiten", "carla"} {
+		if !strings.Contains(string(minutes), want) {
+			t.Errorf("minutes lack %q:\n%s", want, minutes)
 		}
 	}
 	// Each owner gets their items by direct message, once.
