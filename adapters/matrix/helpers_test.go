@@ -72,6 +72,7 @@ type fixture struct {
 	hs         *matrixtest.Server
 	bot        matrixtest.Account
 	anna, bert matrixtest.Account
+	cryptoDir  string // with -tags goolm: the bot's keys, kept across its restarts in one test
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -82,6 +83,8 @@ func newFixture(t *testing.T) *fixture {
 		bot:  hs.Register(t, "wolbot", "Wolbot"),
 		anna: hs.Register(t, "anna", "Anna Schmidt"),
 		bert: hs.Register(t, "bert", "Bert Meyer"),
+
+		cryptoDir: t.TempDir(),
 	}
 }
 
@@ -94,6 +97,9 @@ func (f *fixture) start(t *testing.T, cursor Cursor, opts Options) (*Adapter, *r
 	opts.Homeserver = f.hs.URL
 	opts.Token = f.bot.Token
 	opts.Cursor = cursor
+	if opts.CryptoDir == "" {
+		opts.CryptoDir = f.cryptoDir // not the package folder
+	}
 	if opts.Commands == nil {
 		opts.Commands = []string{"lc", "wol", "impuls"}
 	}
