@@ -37,7 +37,9 @@ type fixture struct {
 	events atomic.Int64
 }
 
-func newFixture(t testing.TB, store *storage.Store) *fixture {
+// newFixture starts a feature with its timer loop on store; setup runs before the loop starts
+// (to set a clock the loop's handlers read).
+func newFixture(t testing.TB, store *storage.Store, setup ...func(*Feature)) *fixture {
 	t.Helper()
 	fx := &fixture{t: t, store: store, chat: &chattest.Recorder{}, done: make(chan struct{})}
 	timers := storage.NewTimers(store, storage.TimerOptions{Lease: 2 * time.Second, MaxWait: 100 * time.Millisecond, Logger: testLogger(t)})
@@ -45,6 +47,9 @@ func newFixture(t testing.TB, store *storage.Store) *fixture {
 	fx.lc = New(Options{Store: store, Chat: fx.chat, Timers: timers, Location: time.UTC, Logger: testLogger(t)})
 	fx.timers = timers
 	fx.bot.Handle("lc", fx.lc)
+	for _, f := range setup {
+		f(fx.lc)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	fx.stop = cancel
 	go func() {

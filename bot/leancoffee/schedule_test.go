@@ -143,8 +143,7 @@ func TestPlannedRoundAcrossRestart(t *testing.T) {
 	contains(t, a.chat.Board(r.Board).Text, "📅 Beginn: ")
 
 	// Another process on the same Redis runs the timers.
-	b := newFixture(t, store)
-	b.lc.loc, b.lc.now = loc, fixedClock(begin.Add(-RemindBefore))
+	b := newFixture(t, store, func(f *Feature) { f.loc, f.now = loc, fixedClock(begin.Add(-RemindBefore)) })
 	waitFor(t, 5*time.Second, "reminder and start", func() bool { return len(b.chat.Posts(testChannel)) >= 2 })
 	time.Sleep(200 * time.Millisecond)
 	posts := b.chat.Posts(testChannel)
