@@ -134,7 +134,7 @@ func TestConsolePlannedRound(t *testing.T) {
 	for _, s := range []struct{ header, text string }{
 		{"[#kreis-dueren] wolbot:", "📅 Beginn: "},
 		{"[#kreis-dueren → anna] wolbot:", "Ihre Runde ist angelegt und beginnt am"},
-		{"[#kreis-dueren → bob] wolbot:", "Ihr Thema steht als Nr. 1"},
+		{"[#kreis-dueren → bob] wolbot:", "Ihr Thema steht als #1"},
 		{"[#kreis-dueren → carla] wolbot:", "Ihr Punkt auf Thema 1 ist gezählt"},
 		{"[#kreis-dueren → anna] wolbot:", "„gestern 9:00“ kann ich als Beginn nicht lesen"},
 	} {

@@ -42,11 +42,11 @@ func newMxWorld(t *testing.T, people ...string) *mxWorld {
 // start runs a wolbot process on the bot's account and waits until its first sync is done.
 func (w *mxWorld) start(t *testing.T, bin, name string, vars ...string) *replica {
 	t.Helper()
-	addr := freeAddr(t)
-	r := &replica{name: name, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
+	addr, adminAddr := freeAddr(t), freeAddr(t)
+	r := &replica{name: name, base: "http://" + addr, admin: "http://" + adminAddr, logs: &syncBuffer{}, done: make(chan struct{})}
 	r.cmd = exec.Command(bin)
 	r.cmd.Env = append(ownEnv(), "WOLBOT_CHAT=matrix", "MATRIX_HOMESERVER="+w.hs.URL, "MATRIX_TOKEN="+w.bot.Token,
-		"WOLBOT_LISTEN="+addr, "WOLBOT_LOG_LEVEL=info")
+		"WOLBOT_LISTEN="+addr, "WOLBOT_ADMIN_LISTEN="+adminAddr, "WOLBOT_LOG_LEVEL=info")
 	r.cmd.Env = append(r.cmd.Env, redisVars(w.ns)...)
 	r.cmd.Env = append(r.cmd.Env, w.vars...)
 	r.cmd.Env = append(r.cmd.Env, vars...)
@@ -204,14 +204,14 @@ func TestMatrixLeanCoffeeRound(t *testing.T) {
 
 	w.say(t, "anna", room, "!lc start timebox=4s thumbs=30s")
 	board := w.waitPost(t, room, "Lean Coffee – Themen sammeln")
-	if !strings.Contains(board.Text, "`!lc topic <Ihr Thema>`") || !strings.Contains(board.Text, "`!lc next`") {
+	if !strings.Contains(board.Text, "`!lc thema <Ihr Thema>`") || !strings.Contains(board.Text, "`!lc weiter`") {
 		t.Errorf("board shows no !-commands:\n%s", board.Text)
 	}
 	w.say(t, "bert", room, "!lc topic Gemeinsame Jugendhilfeplanung")
 	w.say(t, "anna", room, "wolbot: lc topic Fachkräftemangel im ASD")
 	eventually(t, 20*time.Second, "topic replies as DMs", func() bool {
-		return len(findPosts(w.dms(t, "bert"), "Ihr Thema steht als Nr. 1")) == 1 &&
-			len(findPosts(w.dms(t, "anna"), "Ihr Thema steht als Nr. 2")) == 1
+		return len(findPosts(w.dms(t, "bert"), "Ihr Thema steht als #1")) == 1 &&
+			len(findPosts(w.dms(t, "anna"), "Ihr Thema steht als #2")) == 1
 	})
 	w.say(t, "anna", room, "!lc next")
 	eventually(t, 20*time.Second, "voting board", func() bool {
@@ -287,7 +287,7 @@ func TestMatrixReplicasAnswerOnce(t *testing.T) {
 	if n := len(findPosts(w.dms(t, "bert"), "Ihr Punkt auf Thema 1 ist gezählt")); n != 1 {
 		t.Errorf("bert's vote confirmed %d times, want once", n)
 	}
-	if n := len(findPosts(w.dms(t, "bert"), "Ihr Thema steht als Nr. 1")); n != 1 {
+	if n := len(findPosts(w.dms(t, "bert"), "Ihr Thema steht als #1")); n != 1 {
 		t.Errorf("bert's topic confirmed %d times, want once", n)
 	}
 }
