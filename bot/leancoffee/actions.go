@@ -247,17 +247,8 @@ func (f *Feature) scheduleActionDMs(ctx context.Context, k keys, r *Round) error
 
 // onActions sends the action DMs still missing for an ended round; an error retries it.
 func (f *Feature) onActions(ctx context.Context, t storage.Timer) error {
-	var p timerPayload
-	if err := json.Unmarshal(t.Payload, &p); err != nil {
-		f.log.Error().Err(err).Str("timer", t.ID).Msg("undecodable timer dropped")
-		return nil
-	}
-	k := f.st.keys(p.Chan)
-	r, err := f.st.load(ctx, f.st.s.Client, k)
-	if errors.Is(err, errNoRound) {
-		return nil
-	}
-	if err != nil {
+	p, k, r, err := f.timerRound(ctx, t)
+	if r == nil || err != nil {
 		return err
 	}
 	if r.ID != p.Round || r.Phase != PhaseEnded {

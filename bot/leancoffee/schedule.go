@@ -205,17 +205,8 @@ func (f *Feature) beginRefusal(ctx context.Context, c call, err error, p plan) e
 // planned loads the round a reminder or start timer belongs to, or nil when there is nothing
 // to say: the round is gone or replaced, under discussion or over, or the post is out already.
 func (f *Feature) planned(ctx context.Context, t storage.Timer, mark string) (keys, *Round, error) {
-	var p timerPayload
-	if err := json.Unmarshal(t.Payload, &p); err != nil {
-		f.log.Error().Err(err).Str("timer", t.ID).Msg("undecodable timer dropped")
-		return keys{}, nil, nil
-	}
-	k := f.st.keys(p.Chan)
-	r, err := f.st.load(ctx, f.st.s.Client, k)
-	if errors.Is(err, errNoRound) {
-		return k, nil, nil
-	}
-	if err != nil {
+	p, k, r, err := f.timerRound(ctx, t)
+	if r == nil || err != nil {
 		return k, nil, err
 	}
 	if r.ID != p.Round || (r.Phase != PhaseCollecting && r.Phase != PhaseVoting) {

@@ -180,6 +180,26 @@ func (f *Feature) postSummary(ctx context.Context, k keys, r *Round) error {
 	return f.sendActionDMs(ctx, k, r, actions)
 }
 
+// timerRound decodes a timer's payload and loads the channel's round. The round is nil, with
+// no error, when there is nothing to do: the payload is undecodable (logged and dropped) or
+// the channel has no round any more.
+func (f *Feature) timerRound(ctx context.Context, t storage.Timer) (timerPayload, keys, *Round, error) {
+	var p timerPayload
+	if err := json.Unmarshal(t.Payload, &p); err != nil {
+		f.log.Error().Err(err).Str("timer", t.ID).Msg("undecodable timer dropped")
+		return p, keys{}, nil, nil
+	}
+	k := f.st.keys(p.Chan)
+	r, err := f.st.load(ctx, f.st.s.Client, k)
+	if errors.Is(err, errNoRound) {
+		return p, k, nil, nil
+	}
+	if err != nil {
+		return p, k, nil, err
+	}
+	return p, k, r, nil
+}
+
 // onTimer ends a timebox or a thumbs vote. It is idempotent: a timer whose step has passed
 // does nothing, except to finish an announcement that a killed process left undone.
 func (f *Feature) onTimer(ctx context.Context, t storage.Timer) error {
@@ -214,17 +234,8 @@ func (f *Feature) onTimer(ctx context.Context, t storage.Timer) error {
 // already (Round.Warned), does nothing. The post carries an idempotency key for the case that
 // a process dies between posting and recording it.
 func (f *Feature) onWarning(ctx context.Context, t storage.Timer) error {
-	var p timerPayload
-	if err := json.Unmarshal(t.Payload, &p); err != nil {
-		f.log.Error().Err(err).Str("timer", t.ID).Msg("undecodable timer dropped")
-		return nil
-	}
-	k := f.st.keys(p.Chan)
-	r, err := f.st.load(ctx, f.st.s.Client, k)
-	if errors.Is(err, errNoRound) {
-		return nil
-	}
-	if err != nil {
+	p, k, r, err := f.timerRound(ctx, t)
+	if r == nil || err != nil {
 		return err
 	}
 	now := f.now()
