@@ -35,14 +35,7 @@ func (v view) minutesFile(notes []storedNote, actions []storedAction, people int
 		line("")
 		line(v.t("md_no_topics"))
 	}
-	byTopic := map[int][]storedNote{}
-	for _, n := range notes {
-		byTopic[n.Topic] = append(byTopic[n.Topic], n)
-	}
-	actionsOf := map[int][]storedAction{}
-	for _, a := range liveActions(actions) {
-		actionsOf[a.Topic] = append(actionsOf[a.Topic], a)
-	}
+	byTopic, actionsOf := perTopic(notes, actions)
 	for _, n := range v.order() {
 		line("")
 		line(v.t("md_topic", "n", n, "text", v.mdTopic(n)))

@@ -195,14 +195,7 @@ func (v view) summary(notes []storedNote, actions []storedAction, people int) ad
 	if r.Topics == 0 {
 		line(v.t("sum_no_topics"))
 	}
-	byTopic := map[int][]storedNote{}
-	for _, n := range notes {
-		byTopic[n.Topic] = append(byTopic[n.Topic], n)
-	}
-	actionsOf := map[int][]storedAction{}
-	for _, a := range liveActions(actions) {
-		actionsOf[a.Topic] = append(actionsOf[a.Topic], a)
-	}
+	byTopic, actionsOf := perTopic(notes, actions)
 	for _, n := range v.order() {
 		args := []any{"n", n, "text", v.topicText(n), "votes", v.dots(r.Votes[n]), "spent", v.dur(r.Spent[n])}
 		switch {
@@ -304,4 +297,18 @@ func thumbEmoji(t string) string {
 		return "👎"
 	}
 	return ""
+}
+
+// perTopic groups a round's notes and its live (not struck out) action items by topic, for
+// the summary and the minutes.
+func perTopic(notes []storedNote, actions []storedAction) (map[int][]storedNote, map[int][]storedAction) {
+	byTopic := map[int][]storedNote{}
+	for _, n := range notes {
+		byTopic[n.Topic] = append(byTopic[n.Topic], n)
+	}
+	actionsOf := map[int][]storedAction{}
+	for _, a := range liveActions(actions) {
+		actionsOf[a.Topic] = append(actionsOf[a.Topic], a)
+	}
+	return byTopic, actionsOf
 }
