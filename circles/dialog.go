@@ -431,7 +431,7 @@ func (f *Feature) answer(ctx context.Context, c *call, text, step string) error 
 			step = fixSteps[i-1]
 		}
 		switch {
-		case backWords[word]:
+		case backWords[word] || yesWords[word]: // "ja" after all: the summary again, to confirm
 			d.Step = stepConfirm
 		case step != "":
 			d.Step, d.Fix = step, true

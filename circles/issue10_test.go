@@ -168,6 +168,9 @@ func TestConfirmNoAsksWhatToCorrect(t *testing.T) {
 	fx.click("anna", "@anna", "wol.answer", "fix|zeiten")
 	contains(t, lastTo(fx.chat, "anna"), "5/5")
 	contains(t, fx.dm("anna", "Do 14 Uhr"), "Zeiten: Do nachmittags")
+	// "nein", then "ja" after all: back to the summary, nothing changed, nothing enrolled yet.
+	fx.dm("anna", "nein")
+	contains(t, fx.dm("anna", "ja"), "Bitte prüfen Sie Ihre Angaben")
 	contains(t, fx.dm("anna", "ja"), "Sie sind angemeldet")
 	contains(t, fx.say("anna", "allgemein", "/wol ich"), "Ich möchte Jugendhilfeplanung und Schule besser verzahnen.")
 }
