@@ -870,7 +870,7 @@ func (f *Feature) startCircle(ctx context.Context, k rkeys, round *roundRec, n i
 		N: n, Region: k.region, Round: round.N, Slot: pc.Slot, Status: circleActive,
 		Week: f.week.Milliseconds(), Length: f.scale(round.Cfg.Length).Milliseconds(), Weeks: round.Cfg.Weeks,
 		Lang: round.Lang, Admin: round.Confirmer, Max: round.Cfg.Max, Room: newRoom(),
-		Minutes: int(round.Cfg.Length.Minutes()),
+		Minutes: int(round.Cfg.Length.Minutes()), TZ: f.loc.String(),
 	}
 	for _, key := range pc.Members {
 		if e := byKey[key]; e != nil {

@@ -291,7 +291,11 @@ func (f *Feature) slotCmd(ctx context.Context, c *call, args []string) error {
 			return refuse("err_slot_same", "id", cr.ID(), "slot", slotLong(c.lang, slot))
 		}
 		cr.Slot = slot
-		cr.First = timer.Add(-time.Duration(from-1) * time.Duration(cr.Week) * time.Millisecond).UnixMilli()
+		if loc := cr.location(); loc != nil && cr.Week == DefaultWeek.Milliseconds() {
+			cr.First = timer.In(loc).AddDate(0, 0, -7*(from-1)).UnixMilli() // calendar weeks, as meeting counts
+		} else {
+			cr.First = timer.Add(-time.Duration(from-1) * time.Duration(cr.Week) * time.Millisecond).UnixMilli()
+		}
 		cr.Calendar = 0
 		if realFirst := calendar.AddDate(0, 0, -7*(from-1)); !realFirst.Equal(cr.meeting(1)) {
 			cr.Calendar = realFirst.UnixMilli()

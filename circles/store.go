@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -160,13 +161,22 @@ type circleRec struct {
 	// Minutes is the meeting length people read (the round's dauer=), unscaled; 0 in circles
 	// from before it was kept, which then derive it from Length.
 	Minutes int `json:"minutes,omitempty"`
+	// TZ is the time zone whose clock the meetings keep (the bot's, Europe/Berlin by default):
+	// with real weeks, meeting k is meeting 1 plus k-1 calendar weeks there, so the end or
+	// start of summer time moves no meeting. Empty in circles from before it was kept, which
+	// step by Week.
+	TZ string `json:"tz,omitempty"`
 }
 
 // ID is the circle's name in commands and keys: "<region>-<n>".
 func (c *circleRec) ID() string { return c.Region + "-" + strconv.Itoa(c.N) }
 
-// meeting returns the start of meeting k (1-based).
+// meeting returns the start of meeting k (1-based): k-1 calendar weeks after meeting 1 in the
+// circle's time zone with real weeks, k-1 Weeks after it with a demo week.
 func (c *circleRec) meeting(k int) time.Time {
+	if loc := c.location(); loc != nil && c.Week == DefaultWeek.Milliseconds() {
+		return time.UnixMilli(c.First).In(loc).AddDate(0, 0, 7*(k-1))
+	}
 	return time.UnixMilli(c.First + int64(k-1)*c.Week)
 }
 
@@ -176,7 +186,30 @@ func (c *circleRec) calendarMeeting(k int) time.Time {
 	if c.Calendar == 0 {
 		return c.meeting(k)
 	}
-	return time.UnixMilli(c.Calendar).AddDate(0, 0, 7*(k-1))
+	first := time.UnixMilli(c.Calendar)
+	if loc := c.location(); loc != nil {
+		first = first.In(loc)
+	}
+	return first.AddDate(0, 0, 7*(k-1))
+}
+
+// locations caches the time zones of circles (time.LoadLocation reads the zone database).
+var locations sync.Map // name → *time.Location
+
+// location is the circle's time zone, nil when none is stored or it is unknown here.
+func (c *circleRec) location() *time.Location {
+	if c.TZ == "" {
+		return nil
+	}
+	if l, ok := locations.Load(c.TZ); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		return nil
+	}
+	locations.Store(c.TZ, l)
+	return l
 }
 
 // waiting is a person on the region's waitlist after a confirm.
