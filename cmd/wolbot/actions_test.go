@@ -43,7 +43,7 @@ func TestConsoleActionItems(t *testing.T) {
 		t.Fatalf("exit code %d; stderr:\n%s", code, errs.String())
 	}
 	blocks := parseBlocks(out.String())
-	steps := []struct{ header, text string }{
+	steps := []step{
 		{"[#kreis-dueren] wolbot:", "Thema #2 ist jetzt Teil von Thema #1"},
 		{"[#kreis-dueren] wolbot:", "Thema 1 von 2:** Jugendbeteiligung / Beteiligung junger Menschen"},
 		{"[#kreis-dueren → bob] wolbot:", "Aufgabe Nr. 1 für carla zu Thema #1"},
@@ -52,14 +52,7 @@ func TestConsoleActionItems(t *testing.T) {
 		{"[#kreis-dueren → dora] wolbot:", "Aufgabe Nr. 3 für dora zu Thema #3"},
 		{"[#kreis-dueren] wolbot:", "Lean Coffee – Zusammenfassung"},
 	}
-	at := 0
-	for _, s := range steps {
-		i := find(blocks, at, s.header, s.text)
-		if i < 0 {
-			t.Fatalf("missing after block %d: %s %q\n\nfull output:\n%s", at, s.header, s.text, out.String())
-		}
-		at = i + 1
-	}
+	expectInOrder(t, blocks, out.String(), steps)
 	summary := blocks[find(blocks, 0, "", "Lean Coffee – Zusammenfassung")].Text
 	for _, want := range []string{
 		"- #1 **Jugendbeteiligung / Beteiligung junger Menschen** — 2 Punkte · besprochen: ",
@@ -130,18 +123,11 @@ func TestConsolePlannedRound(t *testing.T) {
 		t.Fatalf("exit code %d; stderr:\n%s", code, errs.String())
 	}
 	blocks := parseBlocks(out.String())
-	at := 0
-	for _, s := range []struct{ header, text string }{
+	expectInOrder(t, blocks, out.String(), []step{
 		{"[#kreis-dueren] wolbot:", "📅 Beginn: "},
 		{"[#kreis-dueren → anna] wolbot:", "Ihre Runde ist angelegt und beginnt am"},
 		{"[#kreis-dueren → bob] wolbot:", "Ihr Thema steht als #1"},
 		{"[#kreis-dueren → carla] wolbot:", "Ihr Punkt auf Thema 1 ist gezählt"},
 		{"[#kreis-dueren → anna] wolbot:", "„gestern 9:00“ kann ich als Beginn nicht lesen"},
-	} {
-		i := find(blocks, at, s.header, s.text)
-		if i < 0 {
-			t.Fatalf("missing after block %d: %s %q\n\nfull output:\n%s", at, s.header, s.text, out.String())
-		}
-		at = i + 1
-	}
+	})
 }

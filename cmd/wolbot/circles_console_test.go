@@ -36,7 +36,7 @@ func TestCirclesConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs.String())
 	}
 	blocks := parseBlocks(out.String())
-	steps := []struct{ header, text string }{
+	steps := []step{
 		{"[@p1] wolbot:", ""},
 		{"[@p5] wolbot:", ""},
 		{"[#allgemein → admin] wolbot:", "Kreis"},
@@ -44,14 +44,7 @@ func TestCirclesConsoleEndToEnd(t *testing.T) {
 		{"[#wol-rheinland-1] wolbot:", "**Woche 1 von 1** – Ihr Treffen:"},
 		{"[#wol-rheinland-1] wolbot:", "Wie war das Treffen in Woche 1?"},
 	}
-	at := 0
-	for _, s := range steps {
-		i := find(blocks, at, s.header, s.text)
-		if i < 0 {
-			t.Fatalf("missing after block %d: %s %q\n\nfull output:\n%s", at, s.header, s.text, out.String())
-		}
-		at = i + 1
-	}
+	expectInOrder(t, blocks, out.String(), steps)
 	if !strings.Contains(out.String(), "-- #wol-rheinland-1 created (private): ") {
 		t.Fatalf("no private channel created:\n%s", out.String())
 	}

@@ -55,6 +55,23 @@ func find(blocks []block, from int, header, text string) int {
 	return -1
 }
 
+// step is a post expected in a console session: a header and a piece of its text.
+type step struct{ header, text string }
+
+// expectInOrder fails the test unless the steps appear in blocks in this order; output is
+// the whole session, printed when one is missing.
+func expectInOrder(t *testing.T, blocks []block, output string, steps []step) {
+	t.Helper()
+	at := 0
+	for _, s := range steps {
+		i := find(blocks, at, s.header, s.text)
+		if i < 0 {
+			t.Fatalf("missing after block %d: %s %q\n\nfull output:\n%s", at, s.header, s.text, output)
+		}
+		at = i + 1
+	}
+}
+
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
@@ -110,7 +127,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	t.Logf("%d blocks", len(blocks))
 
 	// Each step must appear, in this order.
-	steps := []struct{ header, text string }{
+	steps := []step{
 		{"[#kreis-dueren] wolbot:", "Lean Coffee – Themen sammeln"},
 		{"[#kreis-dueren → anna] wolbot:", "Sie moderieren"},
 		{"[#kreis-dueren] wolbot (edited):", "- **#1** Wie beteiligen wir Jugendliche an der Planung? _(bob)_"},
@@ -132,14 +149,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		{"[#kreis-dueren] wolbot:", "Lean Coffee – Zusammenfassung"},
 		{"[#kreis-dueren → bob] wolbot:", "Diese Runde ist schon beendet"},
 	}
-	at := 0
-	for _, s := range steps {
-		i := find(blocks, at, s.header, s.text)
-		if i < 0 {
-			t.Fatalf("missing after block %d: %s %q\n\nfull output:\n%s", at, s.header, s.text, out.String())
-		}
-		at = i + 1
-	}
+	expectInOrder(t, blocks, out.String(), steps)
 	// The summary lists all topics in vote order, discussed or not, with dots, time and notes.
 	summary := blocks[find(blocks, 0, "", "Lean Coffee – Zusammenfassung")].Text
 	for _, want := range []string{

@@ -51,21 +51,14 @@ func TestCirclesConsoleMeetingLinkAndCalendar(t *testing.T) {
 		t.Fatalf("no room link in the output:\n%s", text)
 	}
 	blocks := parseBlocks(text)
-	steps := []struct{ header, text string }{
+	steps := []step{
 		{"[#wol-rheinland-1] wolbot:", "**Ihr Videoraum:** " + link},
 		{"[#wol-rheinland-1] wolbot:", "**Woche 1 von 2** – Ihr Treffen:"},
 		{"[@p1] wolbot:", "Wie passt der Kreis für Sie?"},
 		{"[@p1] wolbot:", "gut passt"},
 		{"[@p2] wolbot:", "So geht’s: `/wol passung gut`"},
 	}
-	at := 0
-	for _, s := range steps {
-		i := find(blocks, at, s.header, s.text)
-		if i < 0 {
-			t.Fatalf("missing after block %d: %s %q\n\nfull output:\n%s", at, s.header, s.text, text)
-		}
-		at = i + 1
-	}
+	expectInOrder(t, blocks, text, steps)
 	welcome := blocks[find(blocks, 0, "[#wol-rheinland-1] wolbot:", "Ihr Videoraum")].Text
 	fileLine := regexp.MustCompile(`(?m)^📎 wol-rheinland-1\.ics \((\d+) Bytes\)$`).FindStringSubmatch(welcome)
 	if fileLine == nil {
