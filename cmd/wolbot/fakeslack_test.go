@@ -388,11 +388,19 @@ func startReplica(t *testing.T, bin, name string, w *workspace, vars ...string) 
 
 func startReplicaNoWait(t *testing.T, bin, name string, w *workspace, vars ...string) *replica {
 	t.Helper()
+	return launch(t, bin, name, append([]string{"SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=" + replicaSecret,
+		"SLACK_API_URL=" + w.apiURL()}, vars...)...)
+}
+
+// launch starts bin as a wolbot process named name with its own callback and admin listeners
+// and the given variables (later ones win), logging into the replica; it is killed at the end
+// of the test, and its log is printed when the test failed.
+func launch(t *testing.T, bin, name string, vars ...string) *replica {
+	t.Helper()
 	addr, adminAddr := freeAddr(t), freeAddr(t)
 	r := &replica{name: name, base: "http://" + addr, admin: "http://" + adminAddr, logs: &syncBuffer{}, done: make(chan struct{})}
 	r.cmd = exec.Command(bin)
-	r.cmd.Env = append(ownEnv(), "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET="+replicaSecret,
-		"SLACK_API_URL="+w.apiURL(), "WOLBOT_LISTEN="+addr, "WOLBOT_ADMIN_LISTEN="+adminAddr, "WOLBOT_LOG_LEVEL=info")
+	r.cmd.Env = append(ownEnv(), "WOLBOT_LISTEN="+addr, "WOLBOT_ADMIN_LISTEN="+adminAddr, "WOLBOT_LOG_LEVEL=info")
 	r.cmd.Env = append(r.cmd.Env, vars...)
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
 	if err := r.cmd.Start(); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -42,28 +41,9 @@ func newMxWorld(t *testing.T, people ...string) *mxWorld {
 // start runs a wolbot process on the bot's account and waits until its first sync is done.
 func (w *mxWorld) start(t *testing.T, bin, name string, vars ...string) *replica {
 	t.Helper()
-	addr, adminAddr := freeAddr(t), freeAddr(t)
-	r := &replica{name: name, base: "http://" + addr, admin: "http://" + adminAddr, logs: &syncBuffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(bin)
-	r.cmd.Env = append(ownEnv(), "WOLBOT_CHAT=matrix", "MATRIX_HOMESERVER="+w.hs.URL, "MATRIX_TOKEN="+w.bot.Token,
-		"WOLBOT_LISTEN="+addr, "WOLBOT_ADMIN_LISTEN="+adminAddr, "WOLBOT_LOG_LEVEL=info")
-	r.cmd.Env = append(r.cmd.Env, redisVars(w.ns)...)
-	r.cmd.Env = append(r.cmd.Env, w.vars...)
-	r.cmd.Env = append(r.cmd.Env, vars...)
-	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		r.err = r.cmd.Wait()
-		close(r.done)
-	}()
-	t.Cleanup(func() {
-		r.kill()
-		if t.Failed() {
-			t.Logf("--- log of %s:\n%s", r.name, lastLines(r.logs.String(), 60))
-		}
-	})
+	env := append([]string{"WOLBOT_CHAT=matrix", "MATRIX_HOMESERVER=" + w.hs.URL, "MATRIX_TOKEN=" + w.bot.Token}, redisVars(w.ns)...)
+	env = append(append(env, w.vars...), vars...)
+	r := launch(t, bin, name, env...)
 	r.waitReady(t, 30*time.Second)
 	return r
 }
