@@ -12,6 +12,7 @@ package adapters
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // Kind says what an inbound event is.
@@ -91,6 +92,27 @@ type File struct {
 	Name string // shown to people and used when saving, e.g. "wol-kreis.ics"
 	Type string // MIME type, e.g. "text/calendar; charset=utf-8"
 	Data []byte
+}
+
+// BaseName is the file's name reduced to a base name that cannot leave a directory and shows
+// no path: no separators of any platform, no "." or "..", no control characters or colons;
+// "file" if nothing is left. Adapters upload and save files under it.
+func (f File) BaseName() string {
+	name := f.Name
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == ':' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "" || strings.Trim(name, ".") == "" {
+		return "file"
+	}
+	return name
 }
 
 // PostRef identifies a post so that it can be updated later.

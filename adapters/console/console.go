@@ -287,26 +287,7 @@ func fileLine(f adapters.File) string {
 	if len(f.Data) == 1 {
 		unit = "Byte"
 	}
-	return "📎 " + safeFileName(f.Name) + " (" + strconv.Itoa(len(f.Data)) + " " + unit + ")"
-}
-
-// safeFileName reduces name to a base name that cannot leave a directory: no path separators
-// of any platform, no "." or "..", no control characters; "file" if nothing is left.
-func safeFileName(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == ':' {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	if name == "" || strings.Trim(name, ".") == "" {
-		return "file"
-	}
-	return name
+	return "📎 " + f.BaseName() + " (" + strconv.Itoa(len(f.Data)) + " " + unit + ")"
 }
 
 // saveFiles writes files into Options.FilesDir, if set. The caller holds c.mu, so two posts
@@ -316,9 +297,9 @@ func (c *Console) saveFiles(files []adapters.File) error {
 		return nil
 	}
 	for _, f := range files {
-		path := filepath.Join(c.opts.FilesDir, safeFileName(f.Name))
+		path := filepath.Join(c.opts.FilesDir, f.BaseName())
 		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-			return fmt.Errorf("save file %q: %w", safeFileName(f.Name), err)
+			return fmt.Errorf("save file %q: %w", f.BaseName(), err)
 		}
 	}
 	return nil

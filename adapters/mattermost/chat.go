@@ -66,7 +66,7 @@ func (a *Adapter) createPost(ctx context.Context, op, channel string, msg adapte
 // uploadFile uploads one file into channel and returns its file id. Mattermost derives the
 // file's type from its name, so File.Type is not sent; the name is cut to its base name.
 func (a *Adapter) uploadFile(ctx context.Context, channel string, f adapters.File) (string, error) {
-	name := fileName(f.Name)
+	name := f.BaseName()
 	res, err := call(ctx, a, "upload file", func(ctx context.Context) (*model.FileUploadResponse, *model.Response, error) {
 		return a.client.UploadFile(ctx, f.Data, channel, name)
 	})
@@ -77,17 +77,6 @@ func (a *Adapter) uploadFile(ctx context.Context, channel string, f adapters.Fil
 		return "", fmt.Errorf("upload file: answer names %d files, want 1", len(res.FileInfos))
 	}
 	return res.FileInfos[0].Id, nil
-}
-
-// fileName is the base name of name with no path of either kind, "file" if nothing is left.
-func fileName(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	if strings.Trim(name, ". ") == "" {
-		return "file"
-	}
-	return name
 }
 
 // Update replaces the text and buttons of one of the bot's posts in place. A message without

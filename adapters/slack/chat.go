@@ -84,7 +84,7 @@ func (a *Adapter) post(ctx context.Context, op, channel string, msg adapters.Mes
 func (a *Adapter) uploadFiles(ctx context.Context, files []adapters.File) ([]slack.FileSummary, error) {
 	var out []slack.FileSummary
 	for _, f := range files {
-		name := fileName(f.Name)
+		name := f.BaseName()
 		if len(f.Data) == 0 {
 			return nil, fmt.Errorf("slack: upload file %q: empty", name)
 		}
@@ -105,17 +105,6 @@ func (a *Adapter) uploadFiles(ctx context.Context, files []adapters.File) ([]sla
 		out = append(out, slack.FileSummary{ID: u.FileID, Title: name})
 	}
 	return out, nil
-}
-
-// fileName is the base name of name with no path of either kind, "file" if nothing is left.
-func fileName(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	if strings.Trim(name, ". ") == "" {
-		return "file"
-	}
-	return name
 }
 
 // Update replaces the text and buttons of the message ref with chat.update. Files in msg are
