@@ -157,31 +157,27 @@ type DeadTimers interface {
 // sample is NaN. Calling it twice panics.
 func (m *Metrics) CollectPendingTimers(t PendingTimers) {
 	if d, ok := t.(DeadTimers); ok {
-		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "timers_dead",
-			Help: "Durable timers in the dead-letter set (given up; see README, Operations), read from Redis on scrape; NaN when Redis did not answer.",
-		}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), pendingTimeout)
-			defer cancel()
-			n, err := d.DeadCount(ctx)
-			if err != nil {
-				return math.NaN()
-			}
-			return float64(n)
-		}))
+		m.reg.MustRegister(redisGauge("timers_dead",
+			"Durable timers in the dead-letter set (given up; see README, Operations), read from Redis on scrape; NaN when Redis did not answer.",
+			d.DeadCount))
 	}
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "timers_pending",
-		Help: "Durable timers scheduled (claimed ones included), read from Redis on scrape; NaN when Redis did not answer.",
-	}, func() float64 {
+	m.reg.MustRegister(redisGauge("timers_pending",
+		"Durable timers scheduled (claimed ones included), read from Redis on scrape; NaN when Redis did not answer.",
+		t.Pending))
+}
+
+// redisGauge is a gauge read by count on each scrape, bounded by pendingTimeout; NaN when the
+// read fails.
+func redisGauge(name, help string, count func(context.Context) (int64, error)) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), pendingTimeout)
 		defer cancel()
-		n, err := t.Pending(ctx)
+		n, err := count(ctx)
 		if err != nil {
 			return math.NaN()
 		}
 		return float64(n)
-	}))
+	})
 }
 
 // EventHandled implements bot.Observer.
