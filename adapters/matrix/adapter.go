@@ -75,6 +75,10 @@ type Options struct {
 	Logger zerolog.Logger
 	// Observer is told about every API call, for metrics; nil means none.
 	Observer adapters.APIObserver
+	// SyncTimeout is how long one /sync long-poll waits for new events (MATRIX_SYNC_TIMEOUT);
+	// zero means 30 seconds. Shorter bounds how late an event arrives when a homeserver misses
+	// waking a waiting poll, and suits proxies that cut long requests.
+	SyncTimeout time.Duration
 }
 
 // Adapter is the Matrix chat. It implements [adapters.Chat]; its methods are safe for
@@ -153,6 +157,9 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		backoffMax:    30 * time.Second,
 		pollTimeout:   30 * time.Second,
 		handleTimeout: 2 * time.Minute,
+	}
+	if opts.SyncTimeout > 0 {
+		a.pollTimeout = opts.SyncTimeout
 	}
 	cli, err := mautrix.NewClient(hs, "", "")
 	if err != nil {

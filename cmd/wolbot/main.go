@@ -122,6 +122,7 @@ var settings = []setting{
 	{"MATRIX_PASSWORD", "matrix-password", "", "Matrix: password of the bot account, when there is no MATRIX_TOKEN."},
 	{"MATRIX_DEVICE_ID", "matrix-device-id", "", "Matrix: device id for a password login; empty means WOLBOT."},
 	{"MATRIX_ALLOWED_SERVERS", "matrix-allowed-servers", "", "Matrix: comma-separated homeservers whose users may invite the bot; * for all; empty: the bot's own."},
+	{"MATRIX_SYNC_TIMEOUT", "matrix-sync-timeout", "30s", "Matrix: how long one /sync long-poll waits for new events (e.g. 10s behind a proxy that cuts long requests)."},
 	{"MATRIX_CRYPTO_DIR", "matrix-crypto-dir", "", "Matrix: directory of the encryption keys database (builds with -tags goolm); empty: ./wolbot-crypto."},
 	{"MATRIX_PICKLE_KEY", "matrix-pickle-key", "", "Matrix: key that encrypts the encryption keys at rest; empty derives one from the MXID."},
 }
@@ -184,6 +185,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		PickleKey: *values["MATRIX_PICKLE_KEY"], Commands: matrixCommands(),
 	}
 	var err error
+	if cfg.Matrix.SyncTimeout, err = time.ParseDuration(*values["MATRIX_SYNC_TIMEOUT"]); err != nil || cfg.Matrix.SyncTimeout <= 0 {
+		return config{}, fmt.Errorf("MATRIX_SYNC_TIMEOUT=%q: want a positive duration such as 30s", *values["MATRIX_SYNC_TIMEOUT"])
+	}
 	if cfg.Mattermost.ButtonTTL, err = time.ParseDuration(*values["WOLBOT_BUTTON_TTL"]); err != nil || cfg.Mattermost.ButtonTTL <= 0 {
 		return config{}, fmt.Errorf("WOLBOT_BUTTON_TTL=%q: want a positive duration such as 720h", *values["WOLBOT_BUTTON_TTL"])
 	}

@@ -310,6 +310,7 @@ func TestConfiguration(t *testing.T) {
 		{"bad retention names the variable", nil, map[string]string{"WOLBOT_RETENTION": "bald"}, 2, "WOLBOT_RETENTION"},
 		{"bad wol week names the variable", nil, map[string]string{"WOLBOT_WOL_WEEK": "-1s"}, 2, "WOLBOT_WOL_WEEK"},
 		{"bad button ttl names the variable", nil, map[string]string{"WOLBOT_BUTTON_TTL": "0s"}, 2, "WOLBOT_BUTTON_TTL"},
+		{"bad matrix sync timeout names the variable", nil, map[string]string{"MATRIX_SYNC_TIMEOUT": "soon"}, 2, "MATRIX_SYNC_TIMEOUT"},
 		{"bad impulse rate names the variable", nil, map[string]string{"WOLBOT_IMPULSE_RATE": "viel"}, 2, "WOLBOT_IMPULSE_RATE"},
 		{"unknown chat names the variable", nil, map[string]string{"WOLBOT_CHAT": "irc"}, 1, "WOLBOT_CHAT"},
 		{"matrix without token names it", nil, map[string]string{"MATRIX_HOMESERVER": "http://127.0.0.1:1"}, 1, "MATRIX_TOKEN or MATRIX_PASSWORD"},

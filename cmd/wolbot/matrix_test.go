@@ -41,7 +41,8 @@ func newMxWorld(t *testing.T, people ...string) *mxWorld {
 // start runs a wolbot process on the bot's account and waits until its first sync is done.
 func (w *mxWorld) start(t *testing.T, bin, name string, vars ...string) *replica {
 	t.Helper()
-	env := append([]string{"WOLBOT_CHAT=matrix", "MATRIX_HOMESERVER=" + w.hs.URL, "MATRIX_TOKEN=" + w.bot.Token}, redisVars(w.ns)...)
+	env := append([]string{"WOLBOT_CHAT=matrix", "MATRIX_HOMESERVER=" + w.hs.URL, "MATRIX_TOKEN=" + w.bot.Token,
+		"MATRIX_SYNC_TIMEOUT=3s"}, redisVars(w.ns)...) // a missed long-poll wake-up costs 3 s, not 30
 	env = append(append(env, w.vars...), vars...)
 	r := launch(t, bin, name, env...)
 	r.waitReady(t, 30*time.Second)
