@@ -110,10 +110,7 @@ func TestReactionsAreButtons(t *testing.T) {
 		got := botReactions(t, f.anna, room, post, f.bot.UserID)
 		return len(got) == 3 && got["👍"] && got["✋"] && got["👎"]
 	})
-	orig, err := f.anna.Client.GetEvent(ctx, room, post)
-	if err != nil {
-		t.Fatal(err)
-	}
+	orig := serverEvent(t, f.anna.Client, room, post)
 	if body, _ := orig.Content.Raw["body"].(string); !strings.Contains(body, "`!lc thumbs side`") {
 		t.Fatalf("text twins missing in %q", body)
 	}
@@ -255,7 +252,10 @@ func TestRoomsAndUsers(t *testing.T) {
 	}
 
 	members := []string{f.anna.UserID.String(), "Bert Meyer"}
-	roomID, err := a.CreatePrivateChannel(ctx, "", "wol-Rheinland-1", members)
+	// Room aliases are global on the homeserver and outlive a test: the name is unique to
+	// this run's bot account, so that -count=N does not meet the rooms of earlier runs.
+	name := "wol-Rheinland-" + f.bot.UserID.Localpart()
+	roomID, err := a.CreatePrivateChannel(ctx, "", name, members)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestRoomsAndUsers(t *testing.T) {
 			t.Fatalf("%s in the new room: %v %v, want invited", u, m.Membership, err)
 		}
 	}
-	again, err := a.CreatePrivateChannel(ctx, "", "wol-Rheinland-1", members)
+	again, err := a.CreatePrivateChannel(ctx, "", name, members)
 	if err != nil || again != roomID {
 		t.Fatalf("retry created %s (%v), want the first room %s", again, err, roomID)
 	}

@@ -44,9 +44,8 @@ func TestEncryptedDirectRoom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := f.anna.Client.GetEvent(ctx, dm, sent.EventID)
-	if err != nil || raw.Type != event.EventEncrypted {
-		t.Fatalf("anna's message on the server is %v (%v), want m.room.encrypted", raw.Type, err)
+	if raw := serverEvent(t, f.anna.Client, dm, sent.EventID); raw.Type != event.EventEncrypted {
+		t.Fatalf("anna's message on the server is %v, want m.room.encrypted", raw.Type)
 	}
 	ev := rec.next(t)
 	if ev.Text != "wol join" || !ev.Direct || ev.Channel != dm.String() {
@@ -58,9 +57,8 @@ func TestEncryptedDirectRoom(t *testing.T) {
 	if err != nil || ref.Channel != dm.String() {
 		t.Fatalf("answer went to %s (%v), want the encrypted DM %s", ref.Channel, err, dm)
 	}
-	out, err := f.anna.Client.GetEvent(ctx, dm, id.EventID(ref.ID))
-	if err != nil || out.Type != event.EventEncrypted {
-		t.Fatalf("bot's answer on the server is %v (%v), want m.room.encrypted", out.Type, err)
+	if out := serverEvent(t, f.anna.Client, dm, id.EventID(ref.ID)); out.Type != event.EventEncrypted {
+		t.Fatalf("bot's answer on the server is %v, want m.room.encrypted", out.Type)
 	}
 	waitFor(t, "anna decrypts the bot's answer", func() bool {
 		for _, s := range anna.Texts(dm) {

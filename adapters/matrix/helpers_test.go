@@ -215,3 +215,25 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// serverEvent reads one event back from the homeserver as c sees it. Dendrite serves
+// GET /rooms/{room}/event/{id} from its sync database, which the room server feeds
+// asynchronously, so an event sent a moment ago may still answer 404: wait for it.
+func serverEvent(t *testing.T, c *mautrix.Client, room id.RoomID, ev id.EventID) *event.Event {
+	t.Helper()
+	var (
+		got  *event.Event
+		last error
+	)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, last = c.GetEvent(context.Background(), room, ev)
+		if last == nil {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("event %s in %s not readable from the homeserver: %v", ev, room, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
