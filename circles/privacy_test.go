@@ -224,6 +224,11 @@ func (w *world) takePart() (impulseTitle string) {
 	waitFor(t, 5*time.Second, "the delivery's commit", func() bool {
 		return len(redistest.Keys(t, w.store, w.store.Key("imp", "sub", "*", "archive"))) > 0
 	})
+	// Delivery counts are gathered for 250 ms before they are written (deliveredCounter):
+	// wait for them, so that the statistics compared later are complete.
+	waitFor(t, 5*time.Second, "the delivery count", func() bool {
+		return strings.Contains(fmt.Sprint(w.impulseStats()), "delivered:1")
+	})
 	contains(t, w.say(annaName, "allgemein", "/impuls feedback "+first+" gut"), "Danke")
 	w.say("bernd", "allgemein", "/impuls feedback "+first+" weniger")
 	imp, _ := w.lib.Get(first, "de")
