@@ -891,7 +891,7 @@ func (f *Feature) startCircle(ctx context.Context, k rkeys, round *roundRec, n i
 		for i, m := range c.Members {
 			users[i] = m.User
 		}
-		ch, err := f.chat.CreatePrivateChannel(ctx, round.Team, "wol-"+c.ID(), users)
+		ch, err := f.chat.CreatePrivateChannel(ctx, round.Team, c.ChannelName(), users)
 		if err != nil {
 			return fmt.Errorf("circles: create channel for %s: %w", c.ID(), err)
 		}

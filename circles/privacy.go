@@ -325,7 +325,7 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 			case !f.now().Before(circleEnd(c)):
 				status = t("data_circle_finished")
 			}
-			lines = append(lines, t("data_circle", "id", c.ID(), "region", name, "channel", adapters.Escape(c.Channel),
+			lines = append(lines, t("data_circle", "id", c.ID(), "region", name, "channel", adapters.Escape(c.ChannelName()),
 				"slot", slotLong(lang, c.Slot), "first", f.date(lang, c.calendarMeeting(1)), "weeks_n", msgs.N(lang, "n_weeks", c.Weeks), "status", status))
 			for j := range c.Members {
 				if c.Members[j].Key == person {

@@ -437,3 +437,26 @@ func TestPrivacyMessagesAreComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// On Mattermost and Slack a channel id says nothing to a person: the export names a circle's
+// channel by the name the bot gave it ("wol-rheinland-1"), not by the platform's id.
+func TestExportNamesTheCircleChannel(t *testing.T) {
+	w := newWorld(t)
+	w.chat.SetChannelIDPrefix("8xq4h1ab3p-")
+	w.say("admin", adminChannel, `/wol region add rheinland "Rheinland"`)
+	w.say("admin", adminChannel, `/wol region rheinland kommunen "`+strings.Join(rheinland, "; ")+`"`)
+	contains(t, w.say("admin", adminChannel, "/wol runde öffnen rheinland"), "ist offen")
+	w.enrolByText(annaName, "Kreis Düren", "planung", "Ich möchte die Beteiligung junger Menschen stärken.", "di-vm")
+	w.enrolByText("bernd", "Stadt Köln", "leitung", "Ich möchte die Kooperation mit Schulen neu aufstellen.", "di-vm")
+	w.enrolByText("carla", "StädteRegion Aachen", "planung", "Ich möchte eine Sozialraumanalyse anstoßen.", "di-vm")
+	w.enrolByText("dilek", "Kreis Euskirchen", "fachdienst", "Ich möchte Familienzentren kennenlernen.", "di-vm")
+	w.say("admin", adminChannel, "/wol vorschau rheinland")
+	contains(t, w.say("admin", adminChannel, "/wol bestätigen rheinland"), "rheinland-1")
+
+	contains(t, w.say(annaName, "allgemein", "/daten"), "Direktnachricht")
+	export := lastDM(w.chat, annaID).Text
+	contains(t, export, "Kanal `wol-rheinland-1`")
+	if strings.Contains(export, "8xq4h1ab3p") {
+		t.Errorf("the export shows the platform's channel id:\n%s", export)
+	}
+}

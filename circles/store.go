@@ -171,6 +171,10 @@ type circleRec struct {
 // ID is the circle's name in commands and keys: "<region>-<n>".
 func (c *circleRec) ID() string { return c.Region + "-" + strconv.Itoa(c.N) }
 
+// ChannelName is the name the bot gives the circle's private channel: what people see in
+// their channel list, unlike the platform's channel id.
+func (c *circleRec) ChannelName() string { return "wol-" + c.ID() }
+
 // meeting returns the start of meeting k (1-based): k-1 calendar weeks after meeting 1 in the
 // circle's time zone with real weeks, k-1 Weeks after it with a demo week.
 func (c *circleRec) meeting(k int) time.Time {

@@ -46,6 +46,17 @@ type Recorder struct {
 	Duplicates int
 	bots       map[string]bool // handles LookupUser reports as bots
 	unknown    map[string]bool // handles LookupUser does not find
+	// ChannelIDPrefix, when set, makes CreatePrivateChannel return ids that differ from the
+	// names ("<prefix><name>"), as on Mattermost and Slack; by default the id is the name.
+	// Set it with SetChannelIDPrefix once the recorder is in use.
+	ChannelIDPrefix string
+}
+
+// SetChannelIDPrefix sets ChannelIDPrefix.
+func (r *Recorder) SetChannelIDPrefix(p string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ChannelIDPrefix = p
 }
 
 // AddBots makes LookupUser report these handles (without '@') as bots.
@@ -136,7 +147,9 @@ func (r *Recorder) DirectMessage(ctx context.Context, user string, msg adapters.
 // CreatePrivateChannel records a channel creation and returns name as its id.
 func (r *Recorder) CreatePrivateChannel(ctx context.Context, team, name string, members []string) (string, error) {
 	_, err := r.record(Call{Op: OpChannel, Channel: name, Members: members})
-	return name, err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ChannelIDPrefix + name, err
 }
 
 // InviteToChannel records an invitation.

@@ -297,7 +297,7 @@ func (f *Feature) sendActionDMs(ctx context.Context, k keys, r *Round, actions [
 		ov := v
 		ov.lang = lang
 		lines := []string{msgs.N(lang, "dm_actions", len(items), "date", bot.FormatDate(lang, r.MeetingStart().In(f.loc)),
-			"channel", adapters.Escape(r.Channel))}
+			"channel", adapters.Escape(r.ChannelLabel()))}
 		for _, a := range items {
 			lines = append(lines, msgs.T(lang, "dm_action", "text", adapters.Escape(a.Text), "topic", a.Topic,
 				"topictext", ov.topicText(a.Topic), "author", authorName(lang, a.AuthorName, a.AnonAuthor)))

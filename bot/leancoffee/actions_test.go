@@ -214,9 +214,43 @@ func TestMinutesFile(t *testing.T) {
 	}
 }
 
+// On Mattermost and Slack a channel id says nothing to a person ("8xq4h1ab3pd9…"): the
+// minutes file, its title, the owners' DMs and the data export name the channel by the name
+// the platform sent with the start command.
+func TestChannelNamedByItsName(t *testing.T) {
+	fx := newFixture(t, redistest.Store(t))
+	fx.channelName = "Jugendhilfeplanung Düren"
+	toDiscussion(fx)
+	fx.channelName = "" // later events may come without a name (button clicks, websocket)
+	fx.say("anna", "/lc aufgabe @bob Zahlen besorgen")
+	fx.say("anna", "/lc ende")
+	var summary chattest.Call
+	for _, c := range fx.chat.Calls() {
+		if c.Op == chattest.OpPost && strings.Contains(c.Msg.Text, "Zusammenfassung") {
+			summary = c
+		}
+	}
+	if len(summary.Msg.Files) != 1 {
+		t.Fatalf("summary has %d files, want 1", len(summary.Msg.Files))
+	}
+	date := fx.round().Started.UTC().Format("2006-01-02")
+	if f := summary.Msg.Files[0]; f.Name != "lean-coffee-jugendhilfeplanung-dueren-"+date+".md" ||
+		!strings.HasPrefix(string(f.Data), "# Lean Coffee Jugendhilfeplanung Düren – "+date+"\n") {
+		t.Errorf("minutes %q begin %q, want the channel's name", f.Name, strings.SplitN(string(f.Data), "\n", 2)[0])
+	}
+	waitFor(t, 5*time.Second, "bob's DM", func() bool { return len(dmsTo(fx.chat, "bob")) == 1 })
+	contains(t, dmsTo(fx.chat, "bob")[0].Msg.Text, "im Kanal `Jugendhilfeplanung Düren`")
+	data, err := fx.lc.UserData(context.Background(), ref("anna"), "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, data, "im Kanal `Jugendhilfeplanung Düren`")
+}
+
 func TestMinutesName(t *testing.T) {
 	for _, tc := range []struct{ channel, want string }{
 		{"kreis-dueren", "lean-coffee-kreis-dueren-2026-12-04.md"},
+		{"Jugendhilfe Köln-Süd, Straße", "lean-coffee-jugendhilfe-koeln-sued-strasse-2026-12-04.md"},
 		{"Town Square/..", "lean-coffee-town-square-2026-12-04.md"},
 		{"8xq4h1ab3p", "lean-coffee-8xq4h1ab3p-2026-12-04.md"},
 		{"../..", "lean-coffee-kanal-2026-12-04.md"},

@@ -35,6 +35,8 @@ type fixture struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 	events atomic.Int64
+
+	channelName string // ChannelName of the events; empty as on platforms that send none
 }
 
 // newFixture starts a feature with its timer loop on store; setup runs before the loop starts
@@ -68,7 +70,7 @@ func (fx *fixture) kill() {
 
 func (fx *fixture) event(user string) adapters.Event {
 	return adapters.Event{
-		Platform: "test", Team: "t1", Channel: testChannel, User: user, UserName: user,
+		Platform: "test", Team: "t1", Channel: testChannel, ChannelName: fx.channelName, User: user, UserName: user,
 		ID: fmt.Sprintf("ev-%p-%d", fx, fx.events.Add(1)),
 	}
 }

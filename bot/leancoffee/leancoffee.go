@@ -249,7 +249,7 @@ func (f *Feature) start(ctx context.Context, c call, args []string) error {
 func (f *Feature) startWith(ctx context.Context, c call, settings Settings, p plan) error {
 	now := f.now()
 	r := &Round{
-		ID: newRoundID(), Channel: c.Event.Channel, Phase: PhaseCollecting,
+		ID: newRoundID(), Channel: c.Event.Channel, ChannelName: strings.TrimPrefix(c.Event.ChannelName, "#"), Phase: PhaseCollecting,
 		Mod: c.Event.User, ModName: c.Event.UserName, Lang: c.Lang(ctx), Settings: settings,
 		Started: now, Ver: 1,
 		Votes: map[int]int{}, Spent: map[int]time.Duration{}, ExtCount: map[int]int{},

@@ -21,7 +21,7 @@ func (v view) minutesFile(notes []storedNote, actions []storedAction, people int
 	var sb strings.Builder
 	line := func(s string) { sb.WriteString(s + "\n") }
 	started := r.MeetingStart().In(v.loc)
-	line(v.t("md_title", "date", started.Format("2006-01-02"), "channel", mdText(r.Channel)))
+	line(v.t("md_title", "date", started.Format("2006-01-02"), "channel", mdText(r.ChannelLabel())))
 	line("")
 	mod := mdText(r.ModName)
 	if r.Mod == "" {
@@ -66,7 +66,7 @@ func (v view) minutesFile(notes []storedNote, actions []storedAction, people int
 			}
 		}
 	}
-	return adapters.File{Name: minutesName(r.Channel, started.Format("2006-01-02")), Type: MinutesType, Data: []byte(sb.String())}
+	return adapters.File{Name: minutesName(r.ChannelLabel(), started.Format("2006-01-02")), Type: MinutesType, Data: []byte(sb.String())}
 }
 
 // mdTopic is a topic's text for the file.
@@ -106,12 +106,16 @@ func mdText(s string) string {
 	return sb.String()
 }
 
+// umlauts spells German letters out as ASCII, so that "Köln-Süd" becomes "koeln-sued" in a
+// file name, not "k-ln-s-d".
+var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss")
+
 // minutesName is "lean-coffee-<channel>-<date>.md" with the channel reduced to characters
 // that are safe in a file name on every system.
 func minutesName(channel, date string) string {
 	var sb strings.Builder
 	dash := false
-	for _, c := range strings.ToLower(channel) {
+	for _, c := range umlauts.Replace(strings.ToLower(channel)) {
 		switch {
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 			sb.WriteRune(c)

@@ -286,7 +286,7 @@ func (f *Feature) UserData(ctx context.Context, u bot.UserRef, lang string) (str
 		} else if d.wasMod {
 			mod = t("data_prevmod")
 		}
-		lines = append(lines, t("data_round", "date", f.date(lang, r.Started), "channel", adapters.Escape(r.Channel),
+		lines = append(lines, t("data_round", "date", f.date(lang, r.Started), "channel", adapters.Escape(r.ChannelLabel()),
 			"phase", msgs.T(lang, "phase_"+string(r.Phase)), "mod", mod))
 		if len(d.topics) > 0 {
 			items := make([]string, len(d.topics))

@@ -36,11 +36,14 @@ const (
 type Round struct {
 	ID      string // random; carried by buttons so that clicks on an older round are recognised
 	Channel string // platform channel id, where the board and announcements go
-	Phase   Phase
-	Mod     string // moderator's user id
-	ModName string // moderator's handle
-	PrevMod string // user id of who handed moderation over last: they may take it back
-	Lang    string // language of the channel posts: the starter's
+	// ChannelName is the channel's name as the platform sent it with the start command, for
+	// texts and file names people read; empty where the platform sent none.
+	ChannelName string
+	Phase       Phase
+	Mod         string // moderator's user id
+	ModName     string // moderator's handle
+	PrevMod     string // user id of who handed moderation over last: they may take it back
+	Lang        string // language of the channel posts: the starter's
 	Settings
 
 	Board  string // post id of the board, updated in place
@@ -296,4 +299,12 @@ func (r *Round) Discussed(n int) bool {
 		}
 	}
 	return false
+}
+
+// ChannelLabel names the round's channel for people: its name where known, else its id.
+func (r *Round) ChannelLabel() string {
+	if r.ChannelName != "" {
+		return r.ChannelName
+	}
+	return r.Channel
 }

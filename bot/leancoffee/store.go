@@ -540,7 +540,7 @@ func (st *store) notes(ctx context.Context, k keys) ([]storedNote, error) {
 // durations milliseconds, lists comma-separated.
 func encodeRound(r *Round) map[string]any {
 	return map[string]any{
-		"id": r.ID, "ch": r.Channel, "phase": string(r.Phase), "mod": r.Mod, "modname": r.ModName, "prevmod": r.PrevMod,
+		"id": r.ID, "ch": r.Channel, "chname": r.ChannelName, "phase": string(r.Phase), "mod": r.Mod, "modname": r.ModName, "prevmod": r.PrevMod,
 		"lang": r.Lang, "dots": r.Dots, "pertopic": r.PerTopic, "timebox": r.Timebox.Milliseconds(),
 		"ext": joinDurations(r.Extensions), "thumbswin": r.ThumbsWindow.Milliseconds(),
 		"board": r.Board, "prompt": r.Prompt, "topics": r.Topics, "order": joinInts(r.Order),
@@ -558,7 +558,7 @@ func decodeRound(chanKey string, h, votes, stats, thumbs map[string]string) (*Ro
 	}
 	d := decoder{h: h}
 	r := &Round{
-		ID: h["id"], Channel: h["ch"], Phase: Phase(h["phase"]), Mod: h["mod"], ModName: h["modname"], PrevMod: h["prevmod"],
+		ID: h["id"], Channel: h["ch"], ChannelName: h["chname"], Phase: Phase(h["phase"]), Mod: h["mod"], ModName: h["modname"], PrevMod: h["prevmod"],
 		Lang: h["lang"], Board: h["board"], Prompt: h["prompt"], Stage: Stage(h["stage"]),
 		Settings: Settings{
 			Dots: d.int("dots"), PerTopic: d.int("pertopic"), Timebox: d.dur("timebox"),
