@@ -379,6 +379,10 @@ func TestTimersKeepRecreatesMissingSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the schedule to come back", func() bool { _, ok, _ := tm.Get(t.Context(), "weekly"); return ok })
+	// The observer hears of a recreation after the check returns, which may be a moment after
+	// the timer is visible; once it has, the present timer is never recreated again.
+	eventually(t, "the second recreation reported", func() bool { return obs.recreated.Load() >= 2 })
+	time.Sleep(200 * time.Millisecond) // four more checks
 	if n := obs.recreated.Load(); n != 2 {
 		t.Errorf("observer saw %d recreations, want 2", n)
 	}
