@@ -106,6 +106,7 @@ type Adapter struct {
 
 	mu        sync.Mutex
 	direct    map[id.RoomID]cached             // room → is a DM of the bot with one person
+	roomNames map[id.RoomID]cachedName         // room → its name, for texts people read
 	dms       map[id.UserID]id.RoomID          // user → DM room with the bot
 	reactions map[id.EventID]string            // post → reaction keys the bot last put on it
 	actions   map[id.EventID]map[string]action // post → reaction map of its latest version seen in sync
@@ -123,6 +124,12 @@ type Adapter struct {
 type cached struct {
 	yes bool
 	exp time.Time
+}
+
+// cachedName is a remembered room name, valid until exp.
+type cachedName struct {
+	name string
+	exp  time.Time
 }
 
 var _ adapters.Chat = (*Adapter)(nil)
@@ -147,6 +154,7 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		obs:       opts.Observer,
 		cursor:    opts.Cursor,
 		direct:    make(map[id.RoomID]cached),
+		roomNames: make(map[id.RoomID]cachedName),
 		dms:       make(map[id.UserID]id.RoomID),
 		reactions: make(map[id.EventID]string),
 		actions:   make(map[id.EventID]map[string]action),

@@ -59,7 +59,7 @@ func TestCommands(t *testing.T) {
 					t.Fatalf("got %+v, want command %q in a room", ev, c.want)
 				}
 				if ev.User != f.anna.UserID.String() || ev.UserName != strings.TrimPrefix(f.anna.UserID.String(), "@") ||
-					ev.Channel != room.String() || ev.Platform != "matrix" || !strings.HasPrefix(ev.ID, "$") {
+					ev.Channel != room.String() || ev.ChannelName != "Runde" || ev.Platform != "matrix" || !strings.HasPrefix(ev.ID, "$") {
 					t.Fatalf("event fields wrong: %+v", ev)
 				}
 				ev = rec.next(t)
@@ -69,6 +69,23 @@ func TestCommands(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("room without a name, named by its alias", func(t *testing.T) {
+		alias := "jugendhilfe-" + f.anna.UserID.Localpart()
+		resp, err := f.anna.Client.CreateRoom(context.Background(), &mautrix.ReqCreateRoom{
+			Preset: "private_chat", RoomAliasName: alias, Invite: []id.UserID{f.bot.UserID, f.bert.UserID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.bert.Client.JoinRoomByID(context.Background(), resp.RoomID); err != nil {
+			t.Fatal(err) // three people: not a direct room
+		}
+		joined(t, f.anna, resp.RoomID, f.bot.UserID)
+		say(t, f.anna, resp.RoomID, "!lc status")
+		if ev := rec.next(t); ev.Text != "lc status" || ev.ChannelName != alias {
+			t.Fatalf("got %+v, want ChannelName %q", ev, alias)
+		}
+	})
 
 	t.Run("direct room", func(t *testing.T) {
 		dm, err := a.directRoom(context.Background(), f.bert.UserID)

@@ -301,7 +301,42 @@ func (a *Adapter) fromMessage(ctx context.Context, evt *event.Event) (adapters.E
 	if text == "" {
 		return adapters.Event{}, false
 	}
-	return a.event(evt, direct, adapters.Event{Kind: adapters.KindCommand, Text: text}), true
+	ev := a.event(evt, direct, adapters.Event{Kind: adapters.KindCommand, Text: text})
+	if !direct {
+		ev.ChannelName = a.roomName(ctx, evt.RoomID)
+	}
+	return ev, true
+}
+
+// roomName is the room's name (m.room.name), else the local part of its canonical alias,
+// else "": what features show people instead of the room id. Names are remembered for ten
+// minutes, so a command costs a lookup only in a room not seen for a while.
+func (a *Adapter) roomName(ctx context.Context, room id.RoomID) string {
+	a.mu.Lock()
+	c, ok := a.roomNames[room]
+	a.mu.Unlock()
+	if ok && time.Now().Before(c.exp) {
+		return c.name
+	}
+	var name string
+	var n event.RoomNameEventContent
+	if err := a.cli.StateEvent(ctx, room, event.StateRoomName, "", &n); err == nil {
+		name = strings.TrimSpace(n.Name)
+	}
+	if name == "" {
+		var al event.CanonicalAliasEventContent
+		if err := a.cli.StateEvent(ctx, room, event.StateCanonicalAlias, "", &al); err == nil && al.Alias != "" {
+			name = strings.TrimPrefix(al.Alias.String(), "#")
+			name, _, _ = strings.Cut(name, ":")
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.roomNames) > 10000 {
+		clear(a.roomNames)
+	}
+	a.roomNames[room] = cachedName{name: name, exp: time.Now().Add(10 * time.Minute)}
+	return name
 }
 
 // event fills in what every port event from evt carries.
