@@ -78,6 +78,7 @@ func fixedClock(now time.Time) func() time.Time { return func() time.Time { retu
 func TestPlannedStartRefusals(t *testing.T) {
 	fx := newFixture(t, redistest.Store(t))
 	loc := berlin(t)
+	fx.kill() // no timer may run on the fixed clock set below
 	fx.lc.loc = loc
 	fx.lc.now = fixedClock(time.Date(2026, 12, 4, 14, 30, 0, 0, loc))
 	for _, tc := range []struct{ cmd, want string }{
@@ -274,6 +275,9 @@ func FuzzParseBegin(f *testing.F) {
 func TestIssue14InEnglish(t *testing.T) {
 	fx := newFixture(t, redistest.Store(t))
 	loc := berlin(t)
+	// The clock is fixed on an afternoon that real time has passed: a running timer loop would
+	// end the timebox at once (it failed so in CI, racing bob's last command).
+	fx.kill()
 	fx.lc.loc = loc
 	fx.lc.now = fixedClock(time.Date(2026, 12, 4, 14, 30, 0, 0, loc))
 	for _, u := range []string{"anna", "bob"} {
