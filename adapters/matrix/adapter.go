@@ -104,9 +104,10 @@ type Adapter struct {
 	cur     *batch
 	handler adapters.Handler
 
+	direct    *roomCache[bool]   // room → is a DM of the bot with one person
+	roomNames *roomCache[string] // room → its name, for texts people read
+
 	mu        sync.Mutex
-	direct    map[id.RoomID]cached             // room → is a DM of the bot with one person
-	roomNames map[id.RoomID]cachedName         // room → its name, for texts people read
 	dms       map[id.UserID]id.RoomID          // user → DM room with the bot
 	reactions map[id.EventID]string            // post → reaction keys the bot last put on it
 	actions   map[id.EventID]map[string]action // post → reaction map of its latest version seen in sync
@@ -120,16 +121,50 @@ type Adapter struct {
 	handleTimeout time.Duration
 }
 
-// cached is a remembered fact about a room, valid until exp.
-type cached struct {
-	yes bool
+// roomCache remembers one fact per room for ttl. Past 10,000 rooms it forgets everything,
+// which only costs lookups.
+type roomCache[T any] struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[id.RoomID]roomEntry[T]
+}
+
+type roomEntry[T any] struct {
+	v   T
 	exp time.Time
 }
 
-// cachedName is a remembered room name, valid until exp.
-type cachedName struct {
-	name string
-	exp  time.Time
+func newRoomCache[T any](ttl time.Duration) *roomCache[T] {
+	return &roomCache[T]{ttl: ttl, m: make(map[id.RoomID]roomEntry[T])}
+}
+
+// get returns the fact about room while it is fresh.
+func (c *roomCache[T]) get(room id.RoomID) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[room]
+	if !ok || !time.Now().Before(e.exp) {
+		var zero T
+		return zero, false
+	}
+	return e.v, true
+}
+
+// put remembers v for room.
+func (c *roomCache[T]) put(room id.RoomID, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) > 10000 {
+		clear(c.m)
+	}
+	c.m[room] = roomEntry[T]{v: v, exp: time.Now().Add(c.ttl)}
+}
+
+// forget drops what is remembered about room.
+func (c *roomCache[T]) forget(room id.RoomID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, room)
 }
 
 var _ adapters.Chat = (*Adapter)(nil)
@@ -153,8 +188,8 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		log:       opts.Logger.With().Str("adapter", platform).Logger(),
 		obs:       opts.Observer,
 		cursor:    opts.Cursor,
-		direct:    make(map[id.RoomID]cached),
-		roomNames: make(map[id.RoomID]cachedName),
+		direct:    newRoomCache[bool](time.Minute),
+		roomNames: newRoomCache[string](10 * time.Minute),
 		dms:       make(map[id.UserID]id.RoomID),
 		reactions: make(map[id.EventID]string),
 		actions:   make(map[id.EventID]map[string]action),

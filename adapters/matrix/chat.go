@@ -195,9 +195,7 @@ func (a *Adapter) directChats(ctx context.Context) (event.DirectChatsEventConten
 // direct chat and the next DirectMessage finds it.
 func (a *Adapter) rememberDirect(ctx context.Context, user id.UserID, room id.RoomID) error {
 	a.rememberDM(user, room)
-	a.mu.Lock()
-	a.direct[room] = cached{} // recount members on the next event
-	a.mu.Unlock()
+	a.direct.forget(room) // recount members on the next event
 	direct, err := a.directChats(ctx)
 	if err != nil {
 		return err

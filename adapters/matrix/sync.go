@@ -312,11 +312,8 @@ func (a *Adapter) fromMessage(ctx context.Context, evt *event.Event) (adapters.E
 // else "": what features show people instead of the room id. Names are remembered for ten
 // minutes, so a command costs a lookup only in a room not seen for a while.
 func (a *Adapter) roomName(ctx context.Context, room id.RoomID) string {
-	a.mu.Lock()
-	c, ok := a.roomNames[room]
-	a.mu.Unlock()
-	if ok && time.Now().Before(c.exp) {
-		return c.name
+	if name, ok := a.roomNames.get(room); ok {
+		return name
 	}
 	var name string
 	var n event.RoomNameEventContent
@@ -330,12 +327,7 @@ func (a *Adapter) roomName(ctx context.Context, room id.RoomID) string {
 			name, _, _ = strings.Cut(name, ":")
 		}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.roomNames) > 10000 {
-		clear(a.roomNames)
-	}
-	a.roomNames[room] = cachedName{name: name, exp: time.Now().Add(10 * time.Minute)}
+	a.roomNames.put(room, name)
 	return name
 }
 
@@ -386,11 +378,8 @@ func (a *Adapter) stripAddress(text string) (string, bool) {
 // isDirect reports whether room is a direct conversation of the bot with one person: a room
 // with exactly two joined members. Remembered for a minute.
 func (a *Adapter) isDirect(ctx context.Context, room id.RoomID) bool {
-	a.mu.Lock()
-	c, ok := a.direct[room]
-	a.mu.Unlock()
-	if ok && time.Now().Before(c.exp) {
-		return c.yes
+	if yes, ok := a.direct.get(room); ok {
+		return yes
 	}
 	m, err := a.cli.JoinedMembers(ctx, room)
 	if err != nil {
@@ -398,12 +387,7 @@ func (a *Adapter) isDirect(ctx context.Context, room id.RoomID) bool {
 		return false
 	}
 	yes := len(m.Joined) == 2
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.direct) > 10000 {
-		clear(a.direct)
-	}
-	a.direct[room] = cached{yes: yes, exp: time.Now().Add(time.Minute)}
+	a.direct.put(room, yes)
 	return yes
 }
 

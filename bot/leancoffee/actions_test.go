@@ -21,6 +21,17 @@ func toDiscussion(fx *fixture) {
 	fx.say("anna", "/lc weiter")
 }
 
+// lastSummary is the last summary posted to a channel ("Zusammenfassung"), or a zero Call.
+func lastSummary(rec *chattest.Recorder) chattest.Call {
+	var summary chattest.Call
+	for _, c := range rec.Calls() {
+		if c.Op == chattest.OpPost && strings.Contains(c.Msg.Text, "Zusammenfassung") {
+			summary = c
+		}
+	}
+	return summary
+}
+
 func dmsTo(rec *chattest.Recorder, user string) []chattest.Call {
 	var out []chattest.Call
 	for _, c := range rec.Calls() {
@@ -68,12 +79,7 @@ func TestActionItems(t *testing.T) {
 	fx.say("anna", "/lc ende")
 
 	// The summary lists the items per topic, escaped, struck ones left out.
-	var summary chattest.Call
-	for _, c := range fx.chat.Calls() {
-		if c.Op == chattest.OpPost && strings.Contains(c.Msg.Text, "Zusammenfassung") {
-			summary = c
-		}
-	}
+	summary := lastSummary(fx.chat)
 	text := summary.Msg.Text
 	for _, want := range []string{
 		"☑️ Aufgabe für carla: Einladung an die <\u200b!channel> Schulverwaltung schicken",
@@ -178,12 +184,7 @@ func TestMinutesFile(t *testing.T) {
 	fx.say("bob", "/lc aufgabe @carla Einladung\nschicken")
 	time.Sleep(10 * time.Millisecond)
 	fx.say("anna", "/lc ende")
-	var summary chattest.Call
-	for _, c := range fx.chat.Calls() {
-		if c.Op == chattest.OpPost && strings.Contains(c.Msg.Text, "Zusammenfassung") {
-			summary = c
-		}
-	}
+	summary := lastSummary(fx.chat)
 	if len(summary.Msg.Files) != 1 {
 		t.Fatalf("summary has %d files, want 1", len(summary.Msg.Files))
 	}
@@ -224,12 +225,7 @@ func TestChannelNamedByItsName(t *testing.T) {
 	fx.channelName = "" // later events may come without a name (button clicks, websocket)
 	fx.say("anna", "/lc aufgabe @bob Zahlen besorgen")
 	fx.say("anna", "/lc ende")
-	var summary chattest.Call
-	for _, c := range fx.chat.Calls() {
-		if c.Op == chattest.OpPost && strings.Contains(c.Msg.Text, "Zusammenfassung") {
-			summary = c
-		}
-	}
+	summary := lastSummary(fx.chat)
 	if len(summary.Msg.Files) != 1 {
 		t.Fatalf("summary has %d files, want 1", len(summary.Msg.Files))
 	}

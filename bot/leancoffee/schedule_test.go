@@ -231,12 +231,7 @@ func TestPlannedRoundSummaryDatesTheMeeting(t *testing.T) {
 	fx.say("bob", "/lc aufgabe @bob Stellenprofile vergleichen")
 	fx.lc.now = fixedClock(time.Date(2026, 1, 7, 14, 30, 0, 0, loc))
 	fx.say("anna", "/lc ende")
-	var summary chattest.Call
-	for _, c := range fx.chat.Calls() {
-		if c.Op == chattest.OpPost && strings.Contains(c.Msg.Text, "Zusammenfassung") {
-			summary = c
-		}
-	}
+	summary := lastSummary(fx.chat)
 	contains(t, summary.Msg.Text, "Zusammenfassung vom 07.01.2026")
 	contains(t, summary.Msg.Text, "Dauer: 30 Min.")
 	if len(summary.Msg.Files) != 1 || summary.Msg.Files[0].Name != "lean-coffee-kreis-dueren-2026-01-07.md" {
