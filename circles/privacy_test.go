@@ -183,6 +183,23 @@ func (w *world) impulseStats() map[string]string {
 	return out
 }
 
+// confirmCircle opens an enrolment round in Rheinland, enrols anna, bernd, carla, dilek and
+// emil, all on Tuesday mornings, and confirms their circle rheinland-1.
+func (w *world) confirmCircle() {
+	t := w.t
+	t.Helper()
+	w.say("admin", adminChannel, `/wol region add rheinland "Rheinland"`)
+	w.say("admin", adminChannel, `/wol region rheinland kommunen "`+strings.Join(rheinland, "; ")+`"`)
+	contains(t, w.say("admin", adminChannel, "/wol runde öffnen rheinland"), "ist offen")
+	w.enrolByText(annaName, "Kreis Düren", "planung", "Ich möchte die Beteiligung junger Menschen stärken.", "di-vm")
+	w.enrolByText("bernd", "Stadt Köln", "leitung", "Ich möchte die Kooperation mit Schulen neu aufstellen.", "di-vm")
+	w.enrolByText("carla", "StädteRegion Aachen", "planung", "Ich möchte eine Sozialraumanalyse anstoßen.", "di-vm")
+	w.enrolByText("dilek", "Kreis Euskirchen", "fachdienst", "Ich möchte Familienzentren kennenlernen.", "di-vm")
+	w.enrolByText("emil", "Rhein-Erft-Kreis", "planung", "Ich möchte im Ausschuss verständlicher präsentieren.", "di-vm")
+	w.say("admin", adminChannel, "/wol vorschau rheinland")
+	contains(t, w.say("admin", adminChannel, "/wol bestätigen rheinland"), "rheinland-1")
+}
+
 // takePart lets anna take part in everything: a finished Lean Coffee round (topic, dots, note),
 // a running one she moderates, an impulse subscription with one impulse received and rated,
 // and a confirmed WOL circle. bernd, carla and dilek take part too.
@@ -234,16 +251,7 @@ func (w *world) takePart() (impulseTitle string) {
 	imp, _ := w.lib.Get(first, "de")
 
 	// A WOL circle.
-	w.say("admin", adminChannel, `/wol region add rheinland "Rheinland"`)
-	w.say("admin", adminChannel, `/wol region rheinland kommunen "`+strings.Join(rheinland, "; ")+`"`)
-	contains(t, w.say("admin", adminChannel, "/wol runde öffnen rheinland"), "ist offen")
-	w.enrolByText(annaName, "Kreis Düren", "planung", "Ich möchte die Beteiligung junger Menschen stärken.", "di-vm")
-	w.enrolByText("bernd", "Stadt Köln", "leitung", "Ich möchte die Kooperation mit Schulen neu aufstellen.", "di-vm")
-	w.enrolByText("carla", "StädteRegion Aachen", "planung", "Ich möchte eine Sozialraumanalyse anstoßen.", "di-vm")
-	w.enrolByText("dilek", "Kreis Euskirchen", "fachdienst", "Ich möchte Familienzentren kennenlernen.", "di-vm")
-	w.enrolByText("emil", "Rhein-Erft-Kreis", "planung", "Ich möchte im Ausschuss verständlicher präsentieren.", "di-vm")
-	w.say("admin", adminChannel, "/wol vorschau rheinland")
-	contains(t, w.say("admin", adminChannel, "/wol bestätigen rheinland"), "rheinland-1")
+	w.confirmCircle()
 	contains(t, w.say(annaName, "allgemein", "/wol ich"), "rheinland-1")
 	// Her check-in is hers: it must go with her (issue 10, item 10 keeps check-ins per member).
 	contains(t, w.click(annaName, "wol-rheinland-1", "wol.met", "rheinland-1|1|yes"), "stattgefunden")
@@ -443,15 +451,7 @@ func TestPrivacyMessagesAreComplete(t *testing.T) {
 func TestExportNamesTheCircleChannel(t *testing.T) {
 	w := newWorld(t)
 	w.chat.SetChannelIDPrefix("8xq4h1ab3p-")
-	w.say("admin", adminChannel, `/wol region add rheinland "Rheinland"`)
-	w.say("admin", adminChannel, `/wol region rheinland kommunen "`+strings.Join(rheinland, "; ")+`"`)
-	contains(t, w.say("admin", adminChannel, "/wol runde öffnen rheinland"), "ist offen")
-	w.enrolByText(annaName, "Kreis Düren", "planung", "Ich möchte die Beteiligung junger Menschen stärken.", "di-vm")
-	w.enrolByText("bernd", "Stadt Köln", "leitung", "Ich möchte die Kooperation mit Schulen neu aufstellen.", "di-vm")
-	w.enrolByText("carla", "StädteRegion Aachen", "planung", "Ich möchte eine Sozialraumanalyse anstoßen.", "di-vm")
-	w.enrolByText("dilek", "Kreis Euskirchen", "fachdienst", "Ich möchte Familienzentren kennenlernen.", "di-vm")
-	w.say("admin", adminChannel, "/wol vorschau rheinland")
-	contains(t, w.say("admin", adminChannel, "/wol bestätigen rheinland"), "rheinland-1")
+	w.confirmCircle()
 
 	contains(t, w.say(annaName, "allgemein", "/daten"), "Direktnachricht")
 	export := lastDM(w.chat, annaID).Text

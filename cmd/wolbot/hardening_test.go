@@ -158,20 +158,8 @@ func TestSlowBodyClientsAreCutOff(t *testing.T) {
 // commands still answer when the dedupe write is refused. The test runs a redis-server of its
 // own, so that setting maxmemory cannot disturb a shared one.
 func TestRedisOutOfMemory(t *testing.T) {
-	if redistest.Cluster() {
-		t.Skip("uses a redis-server of its own")
-	}
+	rs, admin := ownRedis(t)
 	bin := wolbotBinary(t)
-	redisBin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not on PATH")
-	}
-	port, _ := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
-	rs := &redisServer{bin: redisBin, dir: t.TempDir(), port: port}
-	rs.start(t)
-	t.Cleanup(func() { rs.stop(t) })
-	admin := redis.NewClient(&redis.Options{Addr: rs.addr()})
-	t.Cleanup(func() { admin.Close() })
 
 	ws := newWorkspace(t)
 	r := startReplica(t, bin, "wolbot", ws, "REDIS_URL=redis://"+rs.addr()+"/0", "WOLBOT_NAMESPACE=oom")
@@ -269,20 +257,8 @@ func TestTopicCannotMentionOverrideOrUnfurl(t *testing.T) {
 // (/vergessen … bestätigen texte) and Bob's (/wol vergessen … bestätigen) succeed and leave
 // nothing behind.
 func TestErasureAtMaxmemory(t *testing.T) {
-	if redistest.Cluster() {
-		t.Skip("uses a redis-server of its own")
-	}
+	rs, admin := ownRedis(t)
 	bin := wolbotBinary(t)
-	redisBin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not on PATH")
-	}
-	port, _ := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
-	rs := &redisServer{bin: redisBin, dir: t.TempDir(), port: port}
-	rs.start(t)
-	t.Cleanup(func() { rs.stop(t) })
-	admin := redis.NewClient(&redis.Options{Addr: rs.addr()})
-	t.Cleanup(func() { admin.Close() })
 
 	ws := newWorkspace(t)
 	for id, name := range map[string]string{"UADMIN": "admin", "UANNA": "anna", "UBOB": "bob"} {
@@ -418,4 +394,24 @@ func TestErasureAtMaxmemory(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ownRedis starts a redis-server of the test's own, whose settings (maxmemory) the test may
+// change without disturbing a shared one, and returns it with a client for those settings.
+func ownRedis(t *testing.T) (*redisServer, *redis.Client) {
+	t.Helper()
+	if redistest.Cluster() {
+		t.Skip("uses a redis-server of its own")
+	}
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not on PATH")
+	}
+	port, _ := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
+	rs := &redisServer{bin: redisBin, dir: t.TempDir(), port: port}
+	rs.start(t)
+	t.Cleanup(func() { rs.stop(t) })
+	admin := redis.NewClient(&redis.Options{Addr: rs.addr()})
+	t.Cleanup(func() { admin.Close() })
+	return rs, admin
 }
