@@ -315,17 +315,31 @@ func (a *Adapter) roomName(ctx context.Context, room id.RoomID) string {
 	if name, ok := a.roomNames.get(room); ok {
 		return name
 	}
+	// read fetches one state event; a missing one is no error. Other errors are logged and
+	// leave the name unremembered, so the next command asks again.
+	failed := false
+	read := func(typ event.Type, into any) bool {
+		err := a.cli.StateEvent(ctx, room, typ, "", into)
+		if err != nil && !errors.Is(err, mautrix.MNotFound) {
+			a.log.Warn().Err(err).Str("room", room.String()).Str("type", typ.Type).Msg("matrix: could not read a room's name")
+			failed = true
+		}
+		return err == nil
+	}
 	var name string
 	var n event.RoomNameEventContent
-	if err := a.cli.StateEvent(ctx, room, event.StateRoomName, "", &n); err == nil {
+	if read(event.StateRoomName, &n) {
 		name = strings.TrimSpace(n.Name)
 	}
 	if name == "" {
 		var al event.CanonicalAliasEventContent
-		if err := a.cli.StateEvent(ctx, room, event.StateCanonicalAlias, "", &al); err == nil && al.Alias != "" {
+		if read(event.StateCanonicalAlias, &al) && al.Alias != "" {
 			name = strings.TrimPrefix(al.Alias.String(), "#")
 			name, _, _ = strings.Cut(name, ":")
 		}
+	}
+	if failed {
+		return name
 	}
 	a.roomNames.put(room, name)
 	return name
